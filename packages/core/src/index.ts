@@ -1,3 +1,7 @@
 export * from './errors.js';
 export * from './hash.js';
 export * from './bytes.js';
+export * from './merkle.js';
+export * from './shard.js';
+export * from './placement.js';
+export * from './cluster.js';
