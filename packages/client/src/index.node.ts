@@ -1,0 +1,2 @@
+import './platform/node-crypto.js';
+export * from './index.js';
