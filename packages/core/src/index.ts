@@ -5,3 +5,4 @@ export * from './merkle.js';
 export * from './shard.js';
 export * from './placement.js';
 export * from './cluster.js';
+export * from './unixfs/index.js';
