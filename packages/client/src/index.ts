@@ -1,1 +1,20 @@
-export {};
+import { DdcClient, type PlatformHooks } from './client.js';
+import type { ClientOptions } from './options.js';
+
+export { DdcClient } from './client.js';
+export type { PutOptions, PutResult, GetOptions, StatResult, VerifyResult, CidInput, PlatformHooks } from './client.js';
+export type { ClientOptions } from './options.js';
+export { StaticMembership, type Membership, type ClusterView } from './membership.js';
+export type { Transport, PieceShardInfo } from './transport/types.js';
+export { FetchTransport } from './transport/fetch.js';
+export type { MissingShard } from './put/upload.js';
+export { writeQuorum } from './put/upload.js';
+export type { PieceReport, ShardReport, ShardStatus } from './inspect.js';
+export type { Progress, ProgressHandler } from './progress.js';
+export type { PutSource } from './sources.js';
+export * from './errors.js';
+
+/** A client for browsers and other Fetch API runtimes. */
+export function createClient(options: ClientOptions, platform?: PlatformHooks): DdcClient {
+  return new DdcClient(options, platform);
+}

@@ -182,7 +182,10 @@ export function buildStripe(pieceCid: CID, pieceLength: number, k: number, m: nu
     throw new DdcError('DDC_INVALID_ARGUMENT', `a stripe needs ${k + m} payloads of ${shardLength} bytes`);
   }
   const base = { version: SHARD_VERSION, pieceCid, k, m, pieceLength, shardLength };
-  const roots = payloads.map((p, index) => shardRoot({ ...base, index }, merkleRoot(p)));
+  // Replicas share one payload object: hash it once.
+  const payloadRoots = new Map<Uint8Array, Uint8Array>();
+  const rootOf = (p: Uint8Array) => payloadRoots.get(p) ?? payloadRoots.set(p, merkleRoot(p)).get(p)!;
+  const roots = payloads.map((p, index) => shardRoot({ ...base, index }, rootOf(p)));
   return payloads.map((payload, index) => {
     const header: ShardHeader = { ...base, index, roots };
     const head = encodeShardHeader(header);

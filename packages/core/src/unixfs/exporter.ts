@@ -16,6 +16,11 @@ export interface ExportFileOptions {
   signal?: AbortSignal;
   /** Blocks fetched ahead of the one being read; default 8. */
   concurrency?: number;
+  /**
+   * Set only when getBlock itself checks every block against its CID (the DDC client
+   * does, to pick between shard groups), so the bytes are not hashed twice.
+   */
+  getBlockVerifies?: boolean;
 }
 
 export interface FileStat {
@@ -57,7 +62,8 @@ export async function* exportFile(
   getBlock: GetBlock,
   options: ExportFileOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const fetcher = new Prefetcher<Span>(getBlock, options.concurrency ?? DEFAULT_LOOKAHEAD, options.signal);
+  const hintOf = (span: Span) => (span.size >= 0 ? { fileBytes: span.size } : undefined);
+  const fetcher = new Prefetcher<Span>(getBlock, options.concurrency ?? DEFAULT_LOOKAHEAD, options.signal, hintOf, options.getBlockVerifies === true);
   try {
     fetcher.pushFront([{ cid: root, meta: { start: 0, size: -1 } }]);
     const first = await fetcher.next();

@@ -7,19 +7,25 @@ import { DdcError, abortError, throwIfAborted } from '../errors.js';
 import { verifyBlock, type CID } from './cid.js';
 
 /** Fetches a block's bytes; they are verified against the CID by the caller. */
-export type GetBlock = (cid: CID, signal?: AbortSignal) => Promise<Uint8Array>;
+/** What the caller knows of a block before fetching it. */
+export interface BlockHint {
+  /** File bytes the block covers, as its parent declares (for a raw leaf, its length). */
+  fileBytes?: number;
+}
+
+export type GetBlock = (cid: CID, signal?: AbortSignal, hint?: BlockHint) => Promise<Uint8Array>;
 
 export const DEFAULT_LOOKAHEAD = 8;
 
 /** Gets a block and throws DDC_CID_MISMATCH unless its bytes hash to `cid`. */
-export async function getVerifiedBlock(getBlock: GetBlock, cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
-  const bytes = await getBlock(cid, signal);
+export async function getVerifiedBlock(getBlock: GetBlock, cid: CID, signal?: AbortSignal, hint?: BlockHint, alreadyVerified = false): Promise<Uint8Array> {
+  const bytes = await getBlock(cid, signal, hint);
   if (!(bytes instanceof Uint8Array)) {
     throw new DdcError('DDC_INVALID_ARGUMENT', `getBlock returned ${typeof bytes} for ${cid}, not a Uint8Array`, {
       hint: 'Make the getBlock callback resolve to the block bytes',
     });
   }
-  verifyBlock(cid, bytes);
+  if (!alreadyVerified) verifyBlock(cid, bytes);
   return bytes;
 }
 
@@ -38,6 +44,8 @@ export class Prefetcher<T> {
     private readonly getBlock: GetBlock,
     private readonly window: number,
     private readonly signal?: AbortSignal,
+    private readonly hintOf?: (meta: T) => BlockHint | undefined,
+    private readonly alreadyVerified = false,
   ) {
     if (!Number.isSafeInteger(window) || window < 1) {
       throw new DdcError('DDC_INVALID_ARGUMENT', `concurrency must be an integer >= 1, got ${window}`, {
@@ -79,7 +87,7 @@ export class Prefetcher<T> {
 
   private start(e: Entry<T>): void {
     if (e.bytes) return;
-    e.bytes = getVerifiedBlock(this.getBlock, e.cid, this.controller.signal);
+    e.bytes = getVerifiedBlock(this.getBlock, e.cid, this.controller.signal, this.hintOf?.(e.meta), this.alreadyVerified);
     // Failures surface when the entry is awaited; don't let a prefetch crash the process.
     e.bytes.catch(() => {});
   }

@@ -1,0 +1,246 @@
+/**
+ * The DDC client: put and get content-addressed files on a cluster.
+ * Works in browsers and Node; the Node entry adds file paths and the undici transport.
+ */
+import {
+  DdcError, RAW_CODEC, exportFile, fileSize, importFile, parseCid, placeStripe, stripeLayout, throwIfAborted, walkDag,
+  type Block, type BlockHint, type CID, type ImportResult,
+} from '@ddc/core';
+import { StaticMembership, isMembership, type ClusterView, type Membership } from './membership.js';
+import { FetchTransport } from './transport/fetch.js';
+import type { Transport } from './transport/types.js';
+import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { NodeHealth } from './node-health.js';
+import { toChunks, type PutSource } from './sources.js';
+import { encodePiece } from './put/encode-piece.js';
+import { uploadStripe, type MissingShard } from './put/upload.js';
+import { fetchPiece } from './get/fetch-piece.js';
+import { inspectPiece, type PieceReport } from './inspect.js';
+import type { ProgressHandler } from './progress.js';
+
+export interface PutOptions {
+  signal?: AbortSignal;
+  onProgress?: ProgressHandler;
+}
+
+export interface PutResult {
+  cid: CID;
+  size: number;
+  pieces: number;
+  /** Shards that could not be stored (the put still met its quorum); repair fills them. */
+  missingShards: MissingShard[];
+}
+
+export interface GetOptions {
+  signal?: AbortSignal;
+  range?: { offset: number; length?: number };
+  onProgress?: ProgressHandler;
+}
+
+export interface StatResult {
+  cid: CID;
+  size: number;
+  pieces: PieceReport[];
+}
+
+export interface VerifyResult {
+  cid: CID;
+  size: number;
+  healthy: boolean;
+  pieces: PieceReport[];
+  /** Pieces whose bytes could not be read at all (so their children were not checked). */
+  unreadable: { cid: string; code: string; message: string }[];
+}
+
+export type CidInput = CID | string;
+
+export interface PlatformHooks {
+  openFile?: (path: string) => AsyncIterable<Uint8Array>;
+  defaultTransport?: () => Transport;
+}
+
+export class DdcClient {
+  private readonly opts: ResolvedOptions;
+  private readonly health: NodeHealth;
+
+  constructor(options: ClientOptions, private readonly platform: PlatformHooks = {}) {
+    const membership: Membership = isMembership(options.cluster) ? options.cluster : new StaticMembership(options.cluster);
+    const transport = options.transport ?? platform.defaultTransport?.() ?? new FetchTransport();
+    this.opts = resolveOptions(options, membership, transport);
+    this.health = new NodeHealth(this.opts.nodeCooldownMs);
+  }
+
+  cluster(signal?: AbortSignal): Promise<ClusterView> {
+    return this.opts.membership.current(signal);
+  }
+
+  /** Stores bytes, a stream, an async iterable, or (Node) a file path; resolves to its root CID. */
+  async put(source: PutSource, options: PutOptions = {}): Promise<PutResult> {
+    const { signal, onProgress } = options;
+    const view = await this.cluster(signal);
+    const chunks = toChunks(source, this.platform.openFile);
+    const blocks = importFile(chunks, signal ? { signal } : {});
+    const missingShards: MissingShard[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    let bytesStored = 0;
+    let pieces = 0;
+    let result: ImportResult | undefined;
+    try {
+      for (;;) {
+        const step = await blocks.next();
+        if (step.done) {
+          result = step.value;
+          break;
+        }
+        if (failure) throw failure;
+        while (inFlight.size >= this.opts.piecesInFlight) await Promise.race(inFlight);
+        if (failure) throw failure;
+        const block = step.value;
+        const task = this.storePiece(block, view, signal).then(
+          (missing) => {
+            missingShards.push(...missing);
+            pieces++;
+            if (block.cid.code === RAW_CODEC) bytesStored += block.bytes.length;
+            onProgress?.({ phase: 'put', bytes: bytesStored, pieces });
+          },
+          (e: unknown) => {
+            failure ??= e;
+          },
+        );
+        inFlight.add(task);
+        void task.finally(() => inFlight.delete(task));
+      }
+      await Promise.all(inFlight);
+      if (failure) throw failure;
+    } finally {
+      if (!result) await blocks.return(undefined as never).catch(() => {});
+    }
+    return { cid: result.cid, size: result.size, pieces, missingShards };
+  }
+
+  private async storePiece(block: Block, view: ClusterView, signal?: AbortSignal): Promise<MissingShard[]> {
+    throwIfAborted(signal);
+    const layout = stripeLayout(block.bytes.length, view);
+    const homes = placeStripe(block.cid.bytes, view.nodes, layout.count);
+    const shards = encodePiece(block.cid, block.bytes, layout);
+    return uploadStripe(shards, homes, layout, {
+      transport: this.opts.transport,
+      retry: this.opts.retry,
+      health: this.health,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** A verified block getter over the cluster, for the UnixFS exporter and walker. */
+  private blockGetter(view: ClusterView) {
+    return (cid: CID, signal?: AbortSignal, hint?: BlockHint) => {
+      const expected = cid.code === RAW_CODEC && hint?.fileBytes !== undefined ? hint.fileBytes : undefined;
+      const ctx = { transport: this.opts.transport, health: this.health, hedgeAfterMs: this.opts.hedgeAfterMs, ...(signal ? { signal } : {}) };
+      return fetchPiece(cid, view, ctx, expected);
+    };
+  }
+
+  /** Streams the file (or a range of it). Every byte is verified before it is returned. */
+  get(cidInput: CidInput, options: GetOptions = {}): ReadableStream<Uint8Array> {
+    const cid = typeof cidInput === 'string' ? parseCid(cidInput) : cidInput;
+    const { signal, range, onProgress } = options;
+    let iterator: AsyncGenerator<Uint8Array> | undefined;
+    let bytes = 0;
+    const start = async () => {
+      const view = await this.cluster(signal);
+      return exportFile(cid, this.blockGetter(view), {
+        concurrency: this.opts.readAhead,
+        getBlockVerifies: true,
+        ...(signal ? { signal } : {}),
+        ...(range ? { offset: range.offset, ...(range.length !== undefined ? { length: range.length } : {}) } : {}),
+      });
+    };
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          iterator ??= await start();
+          const next = await iterator.next();
+          if (next.done) return controller.close();
+          bytes += next.value.length;
+          onProgress?.({ phase: 'get', bytes, pieces: 0 });
+          controller.enqueue(next.value);
+        },
+        async cancel() {
+          await iterator?.return(undefined);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  /** The whole file as one array (small files; use get() to stream large ones). */
+  async getBytes(cidInput: CidInput, options: GetOptions = {}): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    const reader = this.get(cidInput, options).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      total += value.length;
+    }
+    const out = new Uint8Array(total);
+    let off = 0;
+    for (const p of parts) {
+      out.set(p, off);
+      off += p.length;
+    }
+    return out;
+  }
+
+  /** File size without reading the file (one block). */
+  async size(cidInput: CidInput, options: { signal?: AbortSignal } = {}): Promise<number> {
+    const cid = typeof cidInput === 'string' ? parseCid(cidInput) : cidInput;
+    const view = await this.cluster(options.signal);
+    return fileSize(cid, this.blockGetter(view), options);
+  }
+
+  /** Every piece of the file and where each of its shards lives (asks each home what it holds). */
+  async stat(cidInput: CidInput, options: { signal?: AbortSignal; onProgress?: ProgressHandler } = {}): Promise<StatResult> {
+    return this.inspect(cidInput, false, options);
+  }
+
+  /** Downloads and checks every shard of every piece against the shard ids the piece must have. */
+  async verify(cidInput: CidInput, options: { signal?: AbortSignal; onProgress?: ProgressHandler } = {}): Promise<VerifyResult> {
+    const r = await this.inspect(cidInput, true, options);
+    const healthy = r.unreadable.length === 0 && r.pieces.every((p) => p.shards.every((s) => s.status === 'ok'));
+    return { ...r, healthy };
+  }
+
+  private async inspect(cidInput: CidInput, deep: boolean, options: { signal?: AbortSignal; onProgress?: ProgressHandler }): Promise<VerifyResult> {
+    const cid = typeof cidInput === 'string' ? parseCid(cidInput) : cidInput;
+    const { signal, onProgress } = options;
+    const view = await this.cluster(signal);
+    const getBlock = this.blockGetter(view);
+    const pieces: PieceReport[] = [];
+    const unreadable: VerifyResult['unreadable'] = [];
+    let size = 0;
+    let bytes = 0;
+    try {
+      size = await fileSize(cid, getBlock, signal ? { signal } : {});
+      for await (const { cid: pieceCid, bytes: block } of walkDag(cid, getBlock, signal ? { signal } : {})) {
+        const ctx = { transport: this.opts.transport, ...(signal ? { signal } : {}) };
+        pieces.push(await inspectPiece(pieceCid, block, view, ctx, deep));
+        if (pieceCid.code === RAW_CODEC) bytes += block.length;
+        onProgress?.({ phase: deep ? 'verify' : 'stat', bytes, total: size, pieces: pieces.length });
+      }
+    } catch (e) {
+      if (e instanceof DdcError && e.code === 'DDC_ABORTED') throw e;
+      if (!(e instanceof DdcError)) throw e;
+      const at = typeof e.details?.piece === 'string' ? e.details.piece : cid.toString();
+      unreadable.push({ cid: at, code: e.code, message: e.message });
+    }
+    return { cid, size, healthy: false, pieces, unreadable };
+  }
+
+  async close(): Promise<void> {
+    await this.opts.membership.close?.();
+    await this.opts.transport.close?.();
+  }
+}

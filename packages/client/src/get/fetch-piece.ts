@@ -1,0 +1,176 @@
+/**
+ * Fetches one piece and returns its bytes only once they hash to its CID.
+ *
+ * Data shards first (no decoding needed); parity when a node is down, slow (no answer
+ * within `hedgeAfterMs`), missing the shard, or answers with bytes that fail
+ * verification. Each shard is checked against its header's root; headers are grouped by
+ * their stripe fields and roots (multi-node comparison), and a group of k agreeing shards
+ * is decoded and checked against the CID. A lying node's group fails and the next one is
+ * tried, until every home has been asked.
+ */
+import {
+  DdcError, createErasureCoder, joinData, placeStripe, stripeLayout, toHex, verifyBlock, verifyShard,
+  type CID, type ClusterNode, type ShardHeader, type VerifiedShard,
+} from '@ddc/core';
+import type { Transport } from '../transport/types.js';
+import type { NodeHealth } from '../node-health.js';
+import type { ClusterView } from '../membership.js';
+
+export interface PieceFetchContext {
+  transport: Transport;
+  health: NodeHealth;
+  hedgeAfterMs: number;
+  signal?: AbortSignal;
+}
+
+interface Attempt {
+  index: number;
+  node: ClusterNode;
+  outcome?: string;
+}
+
+function stripeKey(h: ShardHeader): string {
+  return `${h.k}/${h.m}/${h.pieceLength}/${h.roots.map(toHex).join('')}`;
+}
+
+export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchContext, expectedLength?: number): Promise<Uint8Array> {
+  const width = view.k + view.m;
+  const homes = placeStripe(cid.bytes, view.nodes, width);
+  const known = expectedLength === undefined ? undefined : stripeLayout(expectedLength, view);
+  // Ask healthy homes first, data shards before parity; a layout we do not yet know
+  // (pieces of unknown length) is learnt from the first good header.
+  const order = homes.map((node, index) => ({ index, node }));
+  order.sort((a, b) => Number(!ctx.health.isHealthy(a.node.id)) - Number(!ctx.health.isHealthy(b.node.id)) || a.index - b.index);
+
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(ctx.signal?.reason);
+  ctx.signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const attempts: Attempt[] = [];
+    const groups = new Map<string, VerifiedShard[]>();
+    const failedGroups = new Set<string>();
+    let next = 0;
+    let inFlight = 0;
+    let needed = known ? Math.min(known.k, known.count) : 1;
+    let count = known?.count ?? width;
+    let verified = 0;
+    let done = false;
+    let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
+
+    const finish = (err: unknown, bytes?: Uint8Array) => {
+      if (done) return;
+      done = true;
+      clearTimeout(hedgeTimer);
+      ctx.signal?.removeEventListener('abort', onOuterAbort);
+      controller.abort();
+      if (bytes) resolve(bytes);
+      else reject(err);
+    };
+
+    const fail = () => {
+      if (ctx.signal?.aborted) return finish(new DdcError('DDC_ABORTED', 'the read was aborted', { cause: ctx.signal.reason }));
+      finish(
+        new DdcError('DDC_PIECE_UNRECOVERABLE', `piece ${cid} could not be rebuilt: ${verified} good shards, ${needed} needed`, {
+          hint: 'Too many of its nodes are down or returned bad data; bring nodes back or run repair',
+          details: { piece: cid.toString(), attempts: attempts.map((a) => ({ index: a.index, node: a.node.id, outcome: a.outcome ?? 'pending' })) },
+        }),
+      );
+    };
+
+    const armHedge = () => {
+      clearTimeout(hedgeTimer);
+      hedgeTimer = setTimeout(() => {
+        if (done) return;
+        launch(1);
+        armHedge();
+      }, ctx.hedgeAfterMs);
+    };
+
+    const tryDecode = (key: string) => {
+      const group = groups.get(key)!;
+      const header = group[0]!.header;
+      if (group.length < header.k) return;
+      let piece: Uint8Array;
+      if (header.k === 1) piece = group[0]!.payload;
+      else {
+        const slots = new Array<Uint8Array | undefined>(header.k + header.m);
+        for (const s of group) slots[s.header.index] = s.payload;
+        const dataPresent = slots.slice(0, header.k).every(Boolean);
+        const data = dataPresent ? (slots.slice(0, header.k) as Uint8Array[]) : createErasureCoder(header.k, header.m).reconstructData(slots);
+        piece = joinData(data, header.pieceLength);
+      }
+      try {
+        verifyBlock(cid, piece);
+      } catch {
+        // Every shard matched its header, yet the piece is wrong: the headers were forged together.
+        failedGroups.add(key);
+        groups.delete(key);
+        for (const s of group) ctx.health.markBad(attempts.find((a) => a.index === s.header.index)!.node.id);
+        launch(needed);
+        return;
+      }
+      finish(undefined, piece);
+    };
+
+    const onShard = (attempt: Attempt, bytes: Uint8Array) => {
+      let shard: VerifiedShard;
+      try {
+        shard = verifyShard(bytes);
+        if (!shard.header.pieceCid.equals(cid) || shard.header.index !== attempt.index) {
+          throw new DdcError('DDC_HEADER_MISMATCH', `node ${attempt.node.id} answered with shard ${shard.header.index} of ${shard.header.pieceCid}`);
+        }
+      } catch (e) {
+        attempt.outcome = e instanceof DdcError ? e.code : 'invalid';
+        ctx.health.markBad(attempt.node.id);
+        return launch(1);
+      }
+      ctx.health.markUp(attempt.node.id);
+      attempt.outcome = 'ok';
+      verified++;
+      const key = stripeKey(shard.header);
+      if (failedGroups.has(key)) return launch(1);
+      const group = groups.get(key) ?? [];
+      group.push(shard);
+      groups.set(key, group);
+      if (needed === 1 && shard.header.k > 1) {
+        // First header of a piece of unknown length: now we know how many shards to ask for.
+        needed = shard.header.k;
+        count = shard.header.k + shard.header.m;
+        launch(needed - group.length - inFlight);
+      }
+      tryDecode(key);
+    };
+
+    const launch = (n: number) => {
+      for (let i = 0; i < n && !done; i++) {
+        while (next < order.length && order[next]!.index >= count) next++;
+        if (next >= order.length) break;
+        const { index, node } = order[next++]!;
+        const attempt: Attempt = { index, node };
+        attempts.push(attempt);
+        inFlight++;
+        ctx.transport.getPieceShard(node.url, cid.toString(), index, controller.signal).then(
+          (bytes) => {
+            inFlight--;
+            if (!done) onShard(attempt, bytes);
+            if (!done && inFlight === 0 && next >= order.length) fail();
+          },
+          (e: unknown) => {
+            inFlight--;
+            if (done) return;
+            attempt.outcome = e instanceof DdcError ? e.code : 'error';
+            if (e instanceof DdcError && e.code === 'DDC_NODE_UNAVAILABLE') ctx.health.markDown(node.id);
+            if (ctx.signal?.aborted) return fail();
+            launch(1);
+            if (inFlight === 0 && !done) fail();
+          },
+        );
+      }
+    };
+
+    if (ctx.signal?.aborted) return fail();
+    launch(needed);
+    armHedge();
+  });
+}

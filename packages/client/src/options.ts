@@ -1,0 +1,58 @@
+/** Client options: typed, with documented defaults; unknown keys are refused. */
+import { DdcError } from '@ddc/core';
+import type { Membership } from './membership.js';
+import type { Transport } from './transport/types.js';
+import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
+
+export interface ClientOptions {
+  /** A cluster descriptor (parsed JSON) or a Membership source. */
+  cluster: unknown;
+  /** Network layer; default fetch (browser) or undici (Node entry). */
+  transport?: Transport;
+  /** Pieces uploaded at once during put; bounds memory (about 2.5 MiB each). Default 8. */
+  piecesInFlight?: number;
+  /** Blocks fetched ahead during get. Default 8. */
+  readAhead?: number;
+  /** Ask one more node when a piece has not arrived within this many ms. Default 300. */
+  hedgeAfterMs?: number;
+  /** How long a node that failed is avoided. Default 10 s. */
+  nodeCooldownMs?: number;
+  retry?: Partial<RetryOptions>;
+}
+
+export interface ResolvedOptions {
+  membership: Membership;
+  transport: Transport;
+  piecesInFlight: number;
+  readAhead: number;
+  hedgeAfterMs: number;
+  nodeCooldownMs: number;
+  retry: RetryOptions;
+}
+
+const KEYS = ['cluster', 'transport', 'piecesInFlight', 'readAhead', 'hedgeAfterMs', 'nodeCooldownMs', 'retry'];
+
+function positiveInt(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new DdcError('DDC_INVALID_CONFIG', `${name} must be a whole number >= 1, got ${String(v)}`, { hint: `Leave ${name} out to use ${fallback}` });
+  }
+  return v;
+}
+
+export function resolveOptions(o: ClientOptions, membership: Membership, transport: Transport): ResolvedOptions {
+  for (const key of Object.keys(o)) {
+    if (!KEYS.includes(key)) throw new DdcError('DDC_INVALID_CONFIG', `unknown client option "${key}"`, { hint: `Allowed options: ${KEYS.join(', ')}` });
+  }
+  const retry = { ...DEFAULT_RETRY, ...(o.retry ?? {}) };
+  positiveInt('retry.attempts', retry.attempts, DEFAULT_RETRY.attempts);
+  return {
+    membership,
+    transport,
+    piecesInFlight: positiveInt('piecesInFlight', o.piecesInFlight, 8),
+    readAhead: positiveInt('readAhead', o.readAhead, 8),
+    hedgeAfterMs: positiveInt('hedgeAfterMs', o.hedgeAfterMs, 300),
+    nodeCooldownMs: positiveInt('nodeCooldownMs', o.nodeCooldownMs, 10_000),
+    retry,
+  };
+}

@@ -1,0 +1,36 @@
+/** Transport over the Fetch API: browsers, Deno, and Node without undici. */
+import type { PieceShardInfo, Transport } from './types.js';
+import { errorFromResponse, networkError } from './http-errors.js';
+
+export class FetchTransport implements Transport {
+  constructor(private readonly fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) {}
+
+  private async call(url: string, init: RequestInit): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, init);
+    } catch (cause) {
+      throw networkError(cause, url, init.signal ?? undefined);
+    }
+    if (!res.ok) throw errorFromResponse(res.status, await res.text(), url);
+    return res;
+  }
+
+  async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal): Promise<{ created: boolean }> {
+    const init: RequestInit = { method: 'PUT', body: bytes as BodyInit, headers: { 'content-type': 'application/octet-stream' } };
+    if (signal) init.signal = signal;
+    const res = await this.call(`${baseUrl}/v1/shards/${id}`, init);
+    const body = (await res.json()) as { created?: boolean };
+    return { created: body.created === true };
+  }
+
+  async getPieceShard(baseUrl: string, pieceCid: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const res = await this.call(`${baseUrl}/v1/pieces/${pieceCid}/${index}`, signal ? { signal } : {});
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  async listPiece(baseUrl: string, pieceCid: string, signal?: AbortSignal): Promise<PieceShardInfo[]> {
+    const res = await this.call(`${baseUrl}/v1/pieces/${pieceCid}`, signal ? { signal } : {});
+    return ((await res.json()) as { shards: PieceShardInfo[] }).shards;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Node transport on undici: a keep-alive pool per node, about twice the throughput of
+ * fetch for 1 MiB bodies. Node only (imported by the Node entry).
+ */
+import { Agent, request } from 'undici';
+import type { PieceShardInfo, Transport } from './types.js';
+import { errorFromResponse, networkError } from './http-errors.js';
+
+export interface UndiciTransportOptions {
+  /** Sockets per node. */
+  connections?: number;
+  /** Give up on a response that has not started within this many ms. */
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+}
+
+export class UndiciTransport implements Transport {
+  private readonly agent: Agent;
+
+  constructor(options: UndiciTransportOptions = {}) {
+    this.agent = new Agent({
+      connections: options.connections ?? 16,
+      keepAliveTimeout: 30_000,
+      headersTimeout: options.headersTimeoutMs ?? 30_000,
+      bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+      connect: { timeout: 5_000 },
+    });
+  }
+
+  private async call(url: string, method: 'GET' | 'PUT', signal: AbortSignal | undefined, body?: Uint8Array) {
+    let res;
+    try {
+      res = await request(url, {
+        method,
+        dispatcher: this.agent,
+        ...(body ? { body, headers: { 'content-type': 'application/octet-stream' } } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (cause) {
+      throw networkError(cause, url, signal);
+    }
+    if (res.statusCode >= 300) {
+      let text = '';
+      try {
+        text = await res.body.text();
+      } catch {
+        // A body cut short still leaves the status to report.
+      }
+      throw errorFromResponse(res.statusCode, text, url);
+    }
+    return res;
+  }
+
+  async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal): Promise<{ created: boolean }> {
+    const url = `${baseUrl}/v1/shards/${id}`;
+    const res = await this.call(url, 'PUT', signal, bytes);
+    try {
+      const body = (await res.body.json()) as { created?: boolean };
+      return { created: body.created === true };
+    } catch (cause) {
+      throw networkError(cause, url, signal);
+    }
+  }
+
+  async getPieceShard(baseUrl: string, pieceCid: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const url = `${baseUrl}/v1/pieces/${pieceCid}/${index}`;
+    const res = await this.call(url, 'GET', signal);
+    try {
+      return new Uint8Array(await res.body.arrayBuffer());
+    } catch (cause) {
+      throw networkError(cause, url, signal);
+    }
+  }
+
+  async listPiece(baseUrl: string, pieceCid: string, signal?: AbortSignal): Promise<PieceShardInfo[]> {
+    const url = `${baseUrl}/v1/pieces/${pieceCid}`;
+    const res = await this.call(url, 'GET', signal);
+    try {
+      return ((await res.body.json()) as { shards: PieceShardInfo[] }).shards;
+    } catch (cause) {
+      throw networkError(cause, url, signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
