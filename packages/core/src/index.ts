@@ -6,3 +6,4 @@ export * from './shard.js';
 export * from './placement.js';
 export * from './cluster.js';
 export * from './unixfs/index.js';
+export * from './erasure/index.js';

@@ -1,0 +1,3 @@
+export { createErasureCoder, erasureBackend } from './coder.js';
+export type { ErasureBackend, ErasureCoder, ErasureCoderOptions } from './coder.js';
+export { joinData, shardSize, splitData } from './split.js';
