@@ -1,0 +1,127 @@
+/**
+ * One benchmark job in its own process, so its peak RSS is the client's alone.
+ * argv: JOB JSON-ARGS; prints one JSON line of results.
+ */
+import { readFile } from 'node:fs/promises';
+import { Agent, request } from 'undici';
+import { createClient } from '@ddc/client';
+import { randomStream, smallObject, hashOf } from './data.js';
+
+type Args = { clusterFile?: string; baselineUrl?: string; bytes?: number; ops?: number; size?: number; inFlight?: number };
+const [job, rawArgs] = process.argv.slice(2);
+const args = JSON.parse(rawArgs ?? '{}') as Args;
+const MB = 1e6;
+
+function rssMB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+async function pool<T>(count: number, inFlight: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out = new Array<T>(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await fn(i);
+    }
+  }));
+  return out;
+}
+
+function p99(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))]!;
+}
+
+async function sdkLarge() {
+  const client = createClient({ cluster: JSON.parse(await readFile(args.clusterFile!, 'utf8')) });
+  const bytes = args.bytes!;
+  const sent = hashOf();
+  let t = performance.now();
+  const { cid } = await client.put(randomStream(bytes, (c) => sent.update(c)));
+  const putSecs = (performance.now() - t) / 1000;
+  const got = hashOf();
+  let n = 0;
+  t = performance.now();
+  const reader = client.get(cid).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    got.update(value);
+    n += value.length;
+  }
+  const getSecs = (performance.now() - t) / 1000;
+  if (n !== bytes || got.hex() !== sent.hex()) throw new Error('large object read back differently');
+  await client.close();
+  return { large_put_MBps: bytes / MB / putSecs, large_get_MBps: bytes / MB / getSecs, peak_rss_MB: rssMB() };
+}
+
+async function baselineLarge() {
+  const agent = new Agent({ connections: 16 });
+  const bytes = args.bytes!;
+  const sent = hashOf();
+  let t = performance.now();
+  const put = await request(`${args.baselineUrl}/large`, { method: 'PUT', body: randomStream(bytes, (c) => sent.update(c)), dispatcher: agent });
+  await put.body.dump();
+  const putSecs = (performance.now() - t) / 1000;
+  const got = hashOf();
+  t = performance.now();
+  const res = await request(`${args.baselineUrl}/large`, { dispatcher: agent });
+  let n = 0;
+  for await (const c of res.body) {
+    got.update(c as Uint8Array);
+    n += (c as Uint8Array).length;
+  }
+  const getSecs = (performance.now() - t) / 1000;
+  if (n !== bytes || got.hex() !== sent.hex()) throw new Error('baseline read back differently');
+  await agent.close();
+  return { baseline_put_MBps: bytes / MB / putSecs, baseline_get_MBps: bytes / MB / getSecs };
+}
+
+async function sdkSmall() {
+  const client = createClient({ cluster: JSON.parse(await readFile(args.clusterFile!, 'utf8')) });
+  const { ops, size, inFlight } = args as Required<Args>;
+  const objects = Array.from({ length: ops }, () => smallObject(size));
+  let t = performance.now();
+  const cids = await pool(ops, inFlight, async (i) => (await client.put(objects[i]!)).cid);
+  const putSecs = (performance.now() - t) / 1000;
+  const latencies: number[] = [];
+  t = performance.now();
+  await pool(ops, inFlight, async (i) => {
+    const s = performance.now();
+    const b = await client.getBytes(cids[i]!);
+    latencies.push(performance.now() - s);
+    if (b.length !== size || b[0] !== objects[i]![0] || b[size - 1] !== objects[i]![size - 1]) throw new Error('small object read back differently');
+  });
+  const getSecs = (performance.now() - t) / 1000;
+  await client.close();
+  return { small_put_ops: ops / putSecs, small_get_ops: ops / getSecs, small_get_p99_ms: p99(latencies) };
+}
+
+async function baselineSmall() {
+  const agent = new Agent({ connections: 16 });
+  const { ops, size, inFlight } = args as Required<Args>;
+  const objects = Array.from({ length: ops }, () => smallObject(size));
+  let t = performance.now();
+  await pool(ops, inFlight, async (i) => {
+    const r = await request(`${args.baselineUrl}/s${i}`, { method: 'PUT', body: objects[i]!, dispatcher: agent });
+    await r.body.dump();
+  });
+  const putSecs = (performance.now() - t) / 1000;
+  const latencies: number[] = [];
+  t = performance.now();
+  await pool(ops, inFlight, async (i) => {
+    const s = performance.now();
+    const r = await request(`${args.baselineUrl}/s${i}`, { dispatcher: agent });
+    const b = new Uint8Array(await r.body.arrayBuffer());
+    latencies.push(performance.now() - s);
+    if (b.length !== size || b[0] !== objects[i]![0]) throw new Error('baseline small object read back differently');
+  });
+  const getSecs = (performance.now() - t) / 1000;
+  await agent.close();
+  return { baseline_small_put_ops: ops / putSecs, baseline_small_get_ops: ops / getSecs, baseline_small_get_p99_ms: p99(latencies) };
+}
+
+const jobs: Record<string, () => Promise<Record<string, number>>> = { sdkLarge, baselineLarge, sdkSmall, baselineSmall };
+const result = await jobs[job!]!();
+process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,0 +1,17 @@
+import { parseArgs } from 'node:util';
+import { runNodeFromConfigFile } from '@ddc/node';
+import { usage } from '../errors.js';
+
+export const nodeHelp = 'ddc node start --config FILE    run a storage node (prints {"event":"listening",...} when ready)';
+
+export async function nodeCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'start') throw usage(`expected "ddc node start".\n  ${nodeHelp}`);
+  const { values, positionals } = parseArgs({ args: rest, options: { config: { type: 'string' } }, allowPositionals: true });
+  if (!values.config || positionals.length) throw usage(`--config FILE is required.\n  ${nodeHelp}`);
+  const node = await runNodeFromConfigFile(values.config);
+  // Started by `ddc dev` with an IPC channel: stop when the parent goes away, even if it was killed.
+  if (process.send) process.once('disconnect', () => void node.close().then(() => process.exit(0)));
+  await node.closed;
+  return 0;
+}

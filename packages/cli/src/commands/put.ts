@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+import { stat } from 'node:fs/promises';
+import { DdcError } from '@ddc/core';
+import { clientFor, interruptSignal } from '../context.js';
+import { ProgressBar, printJson } from '../output.js';
+import { usage } from '../errors.js';
+
+export const putHelp = 'ddc put FILE|- [--cluster FILE] [--json]    store a file (or stdin); prints its root CID';
+
+export async function putCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { cluster: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+  if (positionals.length !== 1) throw usage(`expected one file.\n  ${putHelp}`);
+  const path = positionals[0]!;
+  let total: number | undefined;
+  if (path !== '-') {
+    const info = await stat(path).catch((cause: unknown) => {
+      throw new DdcError('DDC_INVALID_ARGUMENT', `cannot read ${path}`, { cause, hint: 'Check the path' });
+    });
+    if (!info.isFile()) throw new DdcError('DDC_INVALID_ARGUMENT', `${path} is not a regular file`, { hint: 'Put one file at a time' });
+    total = info.size;
+  }
+  const client = await clientFor(values.cluster);
+  const bar = new ProgressBar('put', total, !values.json && process.stderr.isTTY === true);
+  try {
+    const result = await client.put(path === '-' ? process.stdin : path, { signal: interruptSignal(), onProgress: (p) => bar.update(p.bytes) });
+    bar.update(result.size, true);
+    bar.done();
+    if (values.json) {
+      printJson({ cid: result.cid.toString(), size: result.size, ...(result.missingShards.length ? { missingShards: result.missingShards } : {}) });
+    } else {
+      process.stdout.write(`${result.cid.toString()}\n`);
+      if (result.missingShards.length) {
+        process.stderr.write(`warning: ${result.missingShards.length} shard(s) could not be stored now (nodes: ${[...new Set(result.missingShards.map((s) => s.nodeId))].join(', ')}); the write quorum was met and repair will fill them\n`);
+      }
+    }
+    return 0;
+  } finally {
+    await client.close();
+  }
+}

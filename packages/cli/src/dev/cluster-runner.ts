@@ -1,0 +1,199 @@
+/**
+ * Runs a local cluster: each node a separate process on a loopback port, state in one
+ * folder. Used by `ddc dev`, the benchmarks and the end-to-end tests.
+ *
+ *   DIR/dev.json              the cluster's shape (k, m, zones, node ids, last ports)
+ *   DIR/cluster.json          the descriptor clients read
+ *   DIR/nodes/ID/config.json  each node's config; DIR/nodes/ID/data its store; node.log its log
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, writeFile, rename, open } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { DdcError, parseClusterDescriptor, type ClusterDescriptor } from '@ddc/core';
+
+export const DDC_BIN = fileURLToPath(new URL('../../../bin/ddc.js', import.meta.url));
+
+export interface DevClusterOptions {
+  dataDir: string;
+  nodes?: number;
+  zones?: number;
+  k?: number;
+  m?: number;
+  /** Extra node config per node id (tests: faults). */
+  nodeConfig?: (id: string) => Record<string, unknown>;
+  /** Reuse the ports of the previous start when free (stable URLs); default true. */
+  reusePorts?: boolean;
+}
+
+interface DevShape {
+  version: 1;
+  k: number;
+  m: number;
+  zones: number;
+  nodes: { id: string; zone: string; port: number }[];
+}
+
+export interface DevNode {
+  id: string;
+  zone: string;
+  url: string;
+  process: ChildProcess | undefined;
+}
+
+async function writeFileDurably(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text);
+  const fh = await open(tmp, 'r+');
+  await fh.sync();
+  await fh.close();
+  await rename(tmp, path);
+}
+
+async function readShape(dir: string): Promise<DevShape | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'dev.json'), 'utf8')) as DevShape;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new DdcError('DDC_INVALID_CONFIG', `cannot read ${join(dir, 'dev.json')}`, { cause: e, hint: 'Remove the data folder to start a fresh dev cluster' });
+  }
+}
+
+export class DevCluster {
+  readonly nodes = new Map<string, DevNode>();
+  private stopping = false;
+  onNodeExit: ((node: DevNode, code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
+
+  private constructor(readonly dir: string, private shape: DevShape, private readonly options: DevClusterOptions) {}
+
+  static async start(options: DevClusterOptions): Promise<DevCluster> {
+    const dir = resolve(options.dataDir);
+    await mkdir(dir, { recursive: true });
+    let shape = await readShape(dir);
+    const wanted = { nodes: options.nodes ?? 6, zones: options.zones ?? 3, k: options.k ?? 4, m: options.m ?? 2 };
+    if (shape) {
+      const asked = (['k', 'm', 'zones'] as const).filter((f) => options[f] !== undefined && options[f] !== shape![f]);
+      if (asked.length || (options.nodes !== undefined && options.nodes !== shape.nodes.length)) {
+        throw new DdcError('DDC_INVALID_CONFIG', `${dir} holds a cluster with ${shape.nodes.length} nodes, ${shape.zones} zones, k=${shape.k}, m=${shape.m}`, {
+          hint: 'Start it without those flags to keep its data, or use another --data folder for a different shape',
+        });
+      }
+    } else {
+      if (wanted.nodes < wanted.k + wanted.m) {
+        throw new DdcError('DDC_INVALID_CONFIG', `${wanted.nodes} nodes cannot hold stripes of k + m = ${wanted.k + wanted.m}`, { hint: 'Use --nodes >= k + m' });
+      }
+      const zoneNames = Array.from({ length: wanted.zones }, (_, i) => `zone-${String.fromCharCode(97 + i)}`);
+      shape = {
+        version: 1,
+        k: wanted.k,
+        m: wanted.m,
+        zones: wanted.zones,
+        nodes: Array.from({ length: wanted.nodes }, (_, i) => ({ id: `node-${i + 1}`, zone: zoneNames[i % wanted.zones]!, port: 0 })),
+      };
+    }
+    const cluster = new DevCluster(dir, shape, options);
+    try {
+      await Promise.all(shape.nodes.map((n) => cluster.startNode(n.id)));
+      await cluster.writeFiles();
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
+    return cluster;
+  }
+
+  get clusterFile(): string {
+    return join(this.dir, 'cluster.json');
+  }
+
+  descriptor(): ClusterDescriptor {
+    return parseClusterDescriptor({
+      version: 1,
+      clusterId: 'dev',
+      k: this.shape.k,
+      m: this.shape.m,
+      nodes: this.shape.nodes.map((n) => ({ id: n.id, zone: n.zone, url: this.nodes.get(n.id)?.url ?? `http://127.0.0.1:${n.port}` })),
+    });
+  }
+
+  private async writeFiles(): Promise<void> {
+    await writeFileDurably(join(this.dir, 'dev.json'), `${JSON.stringify(this.shape, null, 2)}\n`);
+    await writeFileDurably(this.clusterFile, `${JSON.stringify(this.descriptor(), null, 2)}\n`);
+  }
+
+  /** Starts (or restarts) one node process and waits until it listens. */
+  async startNode(id: string): Promise<DevNode> {
+    const entry = this.shape.nodes.find((n) => n.id === id);
+    if (!entry) throw new DdcError('DDC_INVALID_ARGUMENT', `no node ${id} in this dev cluster`);
+    const nodeDir = join(this.dir, 'nodes', id);
+    await mkdir(nodeDir, { recursive: true });
+    const tryPort = async (port: number) => {
+      const config = { version: 1, id, zone: entry.zone, dataDir: join(nodeDir, 'data'), host: '127.0.0.1', port, ...(this.options.nodeConfig?.(id) ?? {}) };
+      const configFile = join(nodeDir, 'config.json');
+      await writeFileDurably(configFile, `${JSON.stringify(config, null, 2)}\n`);
+      return this.spawnNode(id, entry.zone, configFile, nodeDir);
+    };
+    let node: DevNode;
+    const reuse = this.options.reusePorts !== false && entry.port > 0;
+    try {
+      node = await tryPort(reuse ? entry.port : 0);
+    } catch (e) {
+      if (!reuse) throw e;
+      node = await tryPort(0); // the old port is taken: take any free one
+    }
+    entry.port = Number(new URL(node.url).port);
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  private spawnNode(id: string, zone: string, configFile: string, nodeDir: string): Promise<DevNode> {
+    return new Promise((resolvePromise, reject) => {
+      // An IPC channel lets the node notice when this process dies, even by SIGKILL.
+      const child = spawn(process.execPath, [DDC_BIN, 'node', 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      const log = createWriteStream(join(nodeDir, 'node.log'), { flags: 'a' });
+      child.stderr!.pipe(log);
+      let listening = false;
+      const lines = createInterface({ input: child.stdout! });
+      lines.on('line', (line) => {
+        log.write(`${line}\n`);
+        if (listening) return;
+        try {
+          const msg = JSON.parse(line) as { event?: string; url?: string };
+          if (msg.event === 'listening' && msg.url) {
+            listening = true;
+            const node: DevNode = { id, zone, url: msg.url, process: child };
+            resolvePromise(node);
+          }
+        } catch {
+          // Not a JSON line: ordinary log output.
+        }
+      });
+      child.on('exit', (code, signal) => {
+        log.end();
+        if (!listening) {
+          reject(new DdcError('DDC_NODE_UNAVAILABLE', `node ${id} exited before listening (code ${code}, signal ${signal})`, { hint: `See ${join(nodeDir, 'node.log')}` }));
+          return;
+        }
+        const node = this.nodes.get(id);
+        if (node && node.process === child) node.process = undefined;
+        if (!this.stopping && node) this.onNodeExit?.(node, code, signal);
+      });
+    });
+  }
+
+  /** Stops one node: SIGTERM drains it gracefully, SIGKILL simulates a crash. */
+  async stopNode(id: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.nodes.get(id)?.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.nodes.keys()].map((id) => this.stopNode(id)));
+  }
+}

@@ -1,0 +1,48 @@
+/** `ddc`: every command is a thin layer over the SDK or the node package. */
+import { reportError } from './output.js';
+import { usage, UsageError } from './errors.js';
+import { putCommand, putHelp } from './commands/put.js';
+import { getCommand, getHelp } from './commands/get.js';
+import { statCommand, statHelp, verifyCommand, verifyHelp } from './commands/stat.js';
+import { devCommand, devHelp } from './commands/dev.js';
+import { nodeCommand, nodeHelp } from './commands/node.js';
+
+const HELP = `ddc: the DDC command line
+
+  ${devHelp}
+  ${nodeHelp}
+  ${putHelp}
+  ${getHelp}
+  ${statHelp}
+  ${verifyHelp}
+
+Commands that talk to a cluster read ./.ddc/cluster.json unless --cluster FILE or DDC_CLUSTER says otherwise.
+--json prints one JSON document on stdout (errors too: {"error":{"code","message"}}).
+`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  dev: devCommand,
+  node: nodeCommand,
+  put: putCommand,
+  get: getCommand,
+  stat: statCommand,
+  verify: verifyCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const json = rest.includes('--json');
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(HELP);
+    return name ? 0 : 2;
+  }
+  try {
+    const command = COMMANDS[name];
+    if (!command) throw usage(`unknown command "${name}"`);
+    return await command(rest);
+  } catch (e) {
+    // parseArgs throws TypeErrors with a code for unknown or malformed flags.
+    if (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS')) return reportError(new UsageError(e.message), json);
+    return reportError(e, json);
+  }
+}

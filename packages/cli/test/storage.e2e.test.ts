@@ -1,0 +1,173 @@
+/**
+ * The storage core end to end: real node processes on loopback ports, the real SDK,
+ * real files on disk.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile, writeFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createClient, type DdcClient } from '@ddc/client';
+import { DdcError, parseCid } from '@ddc/core';
+import { importer } from 'ipfs-unixfs-importer';
+import { fixedSize } from 'ipfs-unixfs-importer/chunker';
+import { balanced } from 'ipfs-unixfs-importer/layout';
+import { MemoryBlockstore } from 'blockstore-core';
+import { startCluster, randomBytes } from './helpers.js';
+
+const MiB = 1024 * 1024;
+let env: Awaited<ReturnType<typeof startCluster>>;
+let client: DdcClient;
+const stored = new Map<string, Uint8Array>();
+
+async function ipfsCid(bytes: Uint8Array): Promise<string> {
+  const opts = { cidVersion: 1 as const, rawLeaves: true, chunker: fixedSize({ chunkSize: MiB }), layout: balanced({ maxChildrenPerNode: 1024 }), reduceSingleLeafToSelf: true };
+  let last;
+  for await (const entry of importer([{ content: bytes }], new MemoryBlockstore(), opts)) last = entry;
+  return last!.cid.toString();
+}
+
+function code(e: unknown): string {
+  return e instanceof DdcError ? e.code : String(e);
+}
+
+before(async () => {
+  env = await startCluster({ nodes: 6, zones: 3, k: 4, m: 2 });
+  client = createClient({ cluster: env.cluster.descriptor(), hedgeAfterMs: 200, nodeCooldownMs: 500 });
+});
+
+after(async () => {
+  await client?.close();
+  await env?.close();
+});
+
+test('round trips at the edges of a chunk, and the CIDs equal IPFS', async () => {
+  for (const size of [0, 1, MiB - 1, MiB, MiB + 1, 10 * MiB]) {
+    const bytes = randomBytes(size);
+    const { cid, size: got, missingShards } = await client.put(bytes);
+    assert.equal(got, size);
+    assert.deepEqual(missingShards, []);
+    assert.equal(cid.toString(), await ipfsCid(bytes), `CID for ${size} bytes`);
+    assert.deepEqual(await client.getBytes(cid), bytes, `bytes for ${size}`);
+    stored.set(cid.toString(), bytes);
+  }
+});
+
+test('a random 64 MiB object streams in and out byte-identical', async () => {
+  const bytes = randomBytes(64 * MiB);
+  async function* chunks() {
+    // Uneven source chunks, as a network stream would give.
+    for (let off = 0; off < bytes.length; ) {
+      const n = Math.min(bytes.length - off, 100_000 + ((off / 7) % 900_000));
+      yield bytes.subarray(off, off + n);
+      off += n;
+    }
+  }
+  const { cid } = await client.put(chunks());
+  const h = createHash('sha256');
+  let n = 0;
+  for await (const part of client.get(cid) as unknown as AsyncIterable<Uint8Array>) {
+    h.update(part);
+    n += part.length;
+  }
+  assert.equal(n, bytes.length);
+  assert.equal(h.digest('hex'), createHash('sha256').update(bytes).digest('hex'));
+});
+
+test('ranges return exactly the requested slice', async () => {
+  const [cid, bytes] = [...stored].find(([, b]) => b.length === 10 * MiB)!;
+  for (const [offset, length] of [[0, 1], [MiB - 3, 7], [5 * MiB + 11, 2 * MiB], [10 * MiB - 5, 100], [10 * MiB, 0], [123, undefined]] as const) {
+    const got = await client.getBytes(cid, { range: length === undefined ? { offset } : { offset, length } });
+    assert.deepEqual(got, bytes.subarray(offset, length === undefined ? undefined : offset + length), `range ${offset}+${length}`);
+  }
+  await assert.rejects(client.getBytes(cid, { range: { offset: 10 * MiB + 1 } }), (e) => code(e) === 'DDC_INVALID_RANGE');
+});
+
+test('reads succeed with any two of six nodes stopped', async () => {
+  const ids = [...env.cluster.nodes.keys()];
+  for (let a = 0; a < ids.length; a++) {
+    for (let b = a + 1; b < ids.length; b++) {
+      await Promise.all([env.cluster.stopNode(ids[a]!, 'SIGKILL'), env.cluster.stopNode(ids[b]!, 'SIGKILL')]);
+      for (const [cid, bytes] of stored) {
+        if (bytes.length > 2 * MiB && (a + b) % 3 !== 0) continue; // the 10 MiB object on a third of the pairs keeps this quick
+        assert.deepEqual(await client.getBytes(cid), bytes, `${cid} with ${ids[a]} and ${ids[b]} down`);
+      }
+      await Promise.all([env.cluster.startNode(ids[a]!), env.cluster.startNode(ids[b]!)]);
+    }
+  }
+});
+
+test('write quorum: one node down still stores (missing shard reported), three down refuses', async () => {
+  const ids = [...env.cluster.nodes.keys()];
+  await env.cluster.stopNode(ids[0]!, 'SIGKILL');
+  const bytes = randomBytes(3 * MiB);
+  const fresh = createClient({ cluster: env.cluster.descriptor() });
+  const r = await fresh.put(bytes);
+  assert.ok(r.missingShards.length > 0, 'some shards belonged on the stopped node');
+  assert.ok(r.missingShards.every((s) => s.nodeId === ids[0]));
+  assert.deepEqual(await fresh.getBytes(r.cid), bytes);
+  await Promise.all([env.cluster.stopNode(ids[1]!, 'SIGKILL'), env.cluster.stopNode(ids[2]!, 'SIGKILL')]);
+  await assert.rejects(fresh.put(randomBytes(2 * MiB)), (e) => code(e) === 'DDC_WRITE_QUORUM');
+  await fresh.close();
+  await Promise.all(ids.slice(0, 3).map((id) => env.cluster.startNode(id)));
+});
+
+async function shardFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (/^[0-9a-f]{64}$/.test(e.name)) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+test('a shard file with flipped bytes on disk is detected and the read is still correct', async () => {
+  const bytes = randomBytes(2 * MiB);
+  const { cid } = await client.put(bytes);
+  // Damage every large shard file on one node: whichever shards of this object it holds.
+  const victim = [...env.cluster.nodes.keys()][3]!;
+  const files = await shardFiles(join(env.cluster.dir, 'nodes', victim, 'data'));
+  assert.ok(files.length > 0, 'the node keeps large shards as files');
+  for (const f of files) {
+    const b = await readFile(f);
+    const at = b.length - 1 - (b.length >> 2);
+    b[at] = b[at]! ^ 0xff;
+    await writeFile(f, b);
+  }
+  assert.deepEqual(await client.getBytes(cid), bytes);
+  const report = await client.verify(cid);
+  assert.equal(report.healthy, false);
+  const bad = report.pieces.flatMap((p) => p.shards).filter((s) => s.status !== 'ok');
+  assert.ok(bad.length > 0 && bad.every((s) => s.nodeId === victim && s.status === 'corrupt'), JSON.stringify(bad));
+});
+
+test('bad CIDs and unknown content give typed errors', async () => {
+  await assert.rejects(client.getBytes('not-a-cid'), (e) => code(e) === 'DDC_INVALID_CID');
+  const absent = parseCid('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy');
+  await assert.rejects(client.getBytes(absent), (e) => code(e) === 'DDC_PIECE_UNRECOVERABLE');
+});
+
+test('an aborted put and get stop with DDC_ABORTED', async () => {
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(client.put(randomBytes(MiB), { signal: controller.signal }), (e) => code(e) === 'DDC_ABORTED');
+  const [cid] = [...stored.keys()];
+  await assert.rejects(client.getBytes(cid!, { signal: controller.signal }), (e) => code(e) === 'DDC_ABORTED');
+});
+
+test('a restarted cluster still has everything', async () => {
+  await env.cluster.stop();
+  const again = await (await import('../src/index.js')).DevCluster.start({ dataDir: env.cluster.dir });
+  const c2 = createClient({ cluster: again.descriptor() });
+  try {
+    for (const [cid, bytes] of stored) assert.deepEqual(await c2.getBytes(cid), bytes);
+    assert.ok((await stat(again.clusterFile)).size > 0);
+  } finally {
+    await c2.close();
+    await again.stop();
+  }
+});
