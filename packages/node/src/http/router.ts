@@ -1,0 +1,129 @@
+/**
+ * Route parsing for the node API (docs/PROTOCOL.md), a pure function of method and URL so
+ * it can be fuzzed. Hand-written instead of `new URL` because it runs on every request.
+ */
+import { DdcError, isShardId, parseCid } from '@ddc/core';
+import { invalidArgument } from '../errors.js';
+
+export const MAX_URL_BYTES = 2048;
+export const DEFAULT_LIST_LIMIT = 1000;
+export const MAX_LIST_LIMIT = 10_000;
+/** Largest stripe is 256 shards, so indexes are 0..255. */
+const MAX_INDEX = 255;
+
+export type Route =
+  | { kind: 'shard'; method: 'GET' | 'HEAD' | 'PUT' | 'DELETE'; id: string; verify: boolean }
+  | { kind: 'challenge'; id: string; leaf: number }
+  | { kind: 'pieceShard'; method: 'GET' | 'HEAD'; cid: string; index: number; verify: boolean }
+  | { kind: 'piece'; cid: string }
+  | { kind: 'list'; after: string | undefined; limit: number }
+  | { kind: 'health'; method: 'GET' | 'HEAD' }
+  | { kind: 'info' };
+
+function notFound(path: string): DdcError {
+  return new DdcError('DDC_NOT_FOUND', `no route ${path}`, { hint: 'See docs/PROTOCOL.md for the node API' });
+}
+
+function notAllowed(method: string, path: string, allow: readonly string[]): DdcError {
+  return new DdcError('DDC_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`, { hint: `Use ${allow.join(', ')}`, details: { allow } });
+}
+
+function allow<M extends string>(method: string, path: string, allowed: readonly M[]): M {
+  if ((allowed as readonly string[]).includes(method)) return method as M;
+  throw notAllowed(method, path, allowed);
+}
+
+/** The query string as a map; the last of repeated keys wins. */
+export function parseQuery(query: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (query.length === 0) return out;
+  for (const part of query.split('&')) {
+    if (part.length === 0) continue;
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? '' : part.slice(eq + 1);
+    out.set(decode(key), decode(value));
+  }
+  return out;
+}
+
+function decode(s: string): string {
+  if (!s.includes('%') && !s.includes('+')) return s;
+  try {
+    return decodeURIComponent(s.replaceAll('+', ' '));
+  } catch {
+    throw invalidArgument(`"${s.slice(0, 64)}" is not valid percent-encoding`);
+  }
+}
+
+function shardId(s: string): string {
+  if (!isShardId(s)) throw invalidArgument(`"${s.slice(0, 80)}" is not a shard id`, 'A shard id is the 64 lowercase hex digits of its root');
+  return s;
+}
+
+function uint(name: string, s: string | undefined, max: number): number {
+  if (s === undefined || !/^\d{1,10}$/.test(s) || Number(s) > max) {
+    throw invalidArgument(`${name} ${JSON.stringify(s ?? null)} is not an integer from 0 to ${max}`);
+  }
+  return Number(s);
+}
+
+function flag(q: Map<string, string>, key: string): boolean {
+  const v = q.get(key);
+  return v !== undefined && v !== '0' && v !== 'false';
+}
+
+const CANONICAL_CID = /^b[a-z2-7]{8,200}$/;
+
+/** A piece CID in the canonical form shards are indexed under (CIDv1, base32). */
+export function canonicalCid(s: string): string {
+  if (CANONICAL_CID.test(s)) return s; // already the form CID.toString() gives: skip parsing on the read path
+  const cid = parseCid(s);
+  return (cid.version === 0 ? cid.toV1() : cid).toString();
+}
+
+/** Parses a request line into a route, or throws a DdcError with the answer to send. */
+export function parseRoute(method: string, url: string): Route {
+  if (url.length > MAX_URL_BYTES) throw invalidArgument(`the URL is ${url.length} bytes, over the ${MAX_URL_BYTES}-byte limit`);
+  const qAt = url.indexOf('?');
+  const path = qAt < 0 ? url : url.slice(0, qAt);
+  const query = qAt < 0 ? '' : url.slice(qAt + 1);
+  if (path === '/health') return { kind: 'health', method: allow(method, path, ['GET', 'HEAD'] as const) };
+  if (path === '/info') {
+    allow(method, path, ['GET'] as const);
+    return { kind: 'info' };
+  }
+  if (!path.startsWith('/v1/')) throw notFound(path);
+  const parts = path.slice(4).split('/');
+  const [collection, a, b, extra] = parts;
+  if (collection === 'shards') {
+    if (a === undefined) {
+      allow(method, path, ['GET'] as const);
+      const q = parseQuery(query);
+      const after = q.get('after');
+      const limit = q.has('limit') ? Math.min(uint('limit', q.get('limit'), Number.MAX_SAFE_INTEGER), MAX_LIST_LIMIT) : DEFAULT_LIST_LIMIT;
+      if (limit < 1) throw invalidArgument('limit must be at least 1');
+      return { kind: 'list', after: after === undefined || after === '' ? undefined : shardId(after), limit };
+    }
+    if (b === undefined) {
+      const m = allow(method, path, ['GET', 'HEAD', 'PUT', 'DELETE'] as const);
+      return { kind: 'shard', method: m, id: shardId(a), verify: query.length > 0 && flag(parseQuery(query), 'verify') };
+    }
+    if (b === 'challenge' && extra === undefined) {
+      allow(method, path, ['GET'] as const);
+      const id = shardId(a);
+      return { kind: 'challenge', id, leaf: uint('leaf', parseQuery(query).get('leaf'), 2 ** 32) };
+    }
+    throw notFound(path);
+  }
+  if (collection === 'pieces' && a !== undefined && a.length > 0 && extra === undefined) {
+    const cid = canonicalCid(decode(a));
+    if (b === undefined) {
+      allow(method, path, ['GET'] as const);
+      return { kind: 'piece', cid };
+    }
+    const m = allow(method, path, ['GET', 'HEAD'] as const);
+    return { kind: 'pieceShard', method: m, cid, index: uint('index', b, MAX_INDEX), verify: query.length > 0 && flag(parseQuery(query), 'verify') };
+  }
+  throw notFound(path);
+}

@@ -1,0 +1,93 @@
+/**
+ * PUT /v1/shards/{id}: admission (size, queue, shutdown), then the body is verified and
+ * stored as it streams in, with backpressure from the disk. Any failure aborts the upload,
+ * which removes its temporary file: nothing of a refused shard stays behind.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DdcError } from '@ddc/core';
+import { busy, shuttingDown, tooLarge } from '../errors.js';
+import type { ShardUpload } from '../store/upload.js';
+import { declaredLength, refuseBody } from './body.js';
+import type { NodeContext } from './context.js';
+import { sendError, sendJson } from './respond.js';
+import type { Ticket } from './write-gate.js';
+
+const RETRY_AFTER_SECONDS = 1;
+
+export function handlePut(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: string): void {
+  if (ctx.draining) return refuseBody(ctx, req, res, shuttingDown());
+  const declared = declaredLength(req);
+  const max = ctx.config.maxShardBytes;
+  if (declared !== undefined && declared > max) return refuseBody(ctx, req, res, tooLarge(max, declared));
+  const ticket = ctx.gate.tryEnter();
+  if (!ticket) return refuseBody(ctx, req, res, busy(RETRY_AFTER_SECONDS));
+  // A client that gives up while queued frees its place.
+  const leftEarly = () => ticket.release();
+  req.once('close', leftEarly);
+  ticket.ready.then(
+    () => {
+      req.off('close', leftEarly);
+      if (req.destroyed && !req.complete) return ticket.release();
+      receive(ctx, req, res, id, declared, ticket);
+    },
+    (e: unknown) => {
+      req.off('close', leftEarly);
+      refuseBody(ctx, req, res, e);
+    },
+  );
+}
+
+function receive(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: string, declared: number | undefined, ticket: Ticket): void {
+  let upload: ShardUpload;
+  try {
+    upload = ctx.store.beginPut(id, declared);
+  } catch (e) {
+    ticket.release();
+    return refuseBody(ctx, req, res, e);
+  }
+  let settled = false;
+
+  const fail = (e: unknown) => {
+    if (settled) return;
+    settled = true;
+    req.off('data', onData);
+    req.off('end', onEnd);
+    void upload.abort().finally(() => ticket.release());
+    if (!res.headersSent && !res.destroyed && !req.destroyed) refuseBody(ctx, req, res, e);
+  };
+
+  const onData = (chunk: Buffer) => {
+    try {
+      if (!upload.write(chunk)) {
+        req.pause();
+        void upload.drained().then(() => {
+          if (!settled) req.resume();
+        });
+      }
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const onEnd = () => {
+    if (settled) return;
+    settled = true;
+    upload.end().then(
+      (r) => {
+        ticket.release();
+        sendJson(res, r.created ? 201 : 200, `{"id":"${r.id}","created":${r.created}}`);
+      },
+      (e: unknown) => {
+        ticket.release();
+        sendError(res, e, ctx.log);
+      },
+    );
+  };
+
+  req.on('data', onData);
+  req.once('end', onEnd);
+  req.once('close', () => {
+    // The connection went away mid-body (client abort, timeout, shutdown).
+    if (!req.complete) fail(new DdcError('DDC_ABORTED', 'the client closed the connection before sending the whole shard'));
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * Serving a stored shard (GET/HEAD by id or by piece and index). Small shards go out with
+ * one res.end(buffer); files are streamed so a 16 MiB GET never sits in memory.
+ *
+ * Stored bytes are served as they are, without re-hashing: the client verifies every shard
+ * against its id and the piece CID anyway, and scrub finds rot in the background.
+ * `?verify=1` makes the node check the shard first (500 DDC_SHARD_CORRUPT if it fails).
+ */
+import type { ServerResponse } from 'node:http';
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
+import { verifyShard } from '@ddc/core';
+import { shardCorrupt, shardNotFound } from '../errors.js';
+import type { ShardMeta } from '../store/meta-codec.js';
+import type { NodeContext } from './context.js';
+import { sendError } from './respond.js';
+
+const STREAM_CHUNK = 256 * 1024;
+
+function shardHeaders(id: string, meta: ShardMeta): string[] {
+  return [
+    'content-type', 'application/octet-stream',
+    'content-length', String(meta.length),
+    'x-ddc-shard-id', id,
+    'x-ddc-piece-cid', meta.pieceCid,
+    'x-ddc-shard-index', String(meta.index),
+  ];
+}
+
+/** TEST-ONLY (faults.corruptReads): a copy of the shard with one payload byte flipped. */
+export function corruptCopy(bytes: Uint8Array, headerLength: number): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  const payload = out.length - headerLength;
+  const at = payload > 0 ? headerLength + Math.floor(payload / 2) : out.length - 1;
+  if (at >= 0) out[at]! ^= 0xff;
+  return out;
+}
+
+export async function serveShard(ctx: NodeContext, res: ServerResponse, id: string, meta: ShardMeta, head: boolean, verify: boolean): Promise<void> {
+  if (head) {
+    res.writeHead(200, shardHeaders(id, meta));
+    res.end();
+    return;
+  }
+  if (verify || ctx.config.faults?.corruptReads) {
+    let bytes = await ctx.store.readShard(id, meta);
+    if (verify) {
+      try {
+        verifyShard(bytes, id);
+      } catch (cause) {
+        throw shardCorrupt(id, cause);
+      }
+    }
+    if (ctx.config.faults?.corruptReads) bytes = corruptCopy(bytes, meta.headerLength);
+    res.writeHead(200, shardHeaders(id, meta));
+    res.end(bytes);
+    return;
+  }
+  if (meta.location === 'inline') {
+    const bytes = ctx.store.inlineBytes(id);
+    if (!bytes) throw shardNotFound(id); // deleted since the lookup
+    res.writeHead(200, shardHeaders(id, meta));
+    res.end(bytes);
+    return;
+  }
+  await streamFile(ctx, res, id, meta);
+}
+
+async function streamFile(ctx: NodeContext, res: ServerResponse, id: string, meta: ShardMeta): Promise<void> {
+  let fh;
+  try {
+    fh = await open(ctx.store.filePath(id), 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw shardNotFound(id);
+    throw e;
+  }
+  try {
+    const { size } = await fh.stat();
+    // Content-Length is promised up front, so a file cut short on disk cannot be streamed.
+    if (size < meta.length) throw shardCorrupt(id, new Error(`the file holds ${size} of ${meta.length} bytes`));
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  res.writeHead(200, shardHeaders(id, meta));
+  const stream = fh.createReadStream({ start: 0, end: meta.length - 1, highWaterMark: STREAM_CHUNK });
+  pipeline(stream, res, (err) => {
+    if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') sendError(res, err, ctx.log);
+  });
+}

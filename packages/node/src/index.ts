@@ -1,0 +1,13 @@
+/** @ddc/node: the DDC storage node (piece store on disk + HTTP API v1, docs/PROTOCOL.md). */
+export { startNode, stderrLogger, type RunningNode, type StartNodeOptions } from './node.js';
+export { runNodeFromConfigFile } from './main.js';
+export { loadNodeConfig, parseNodeConfig, NODE_CONFIG_DEFAULTS, type NodeConfig, type NodeConfigInput, type NodeFaults } from './config.js';
+export { PieceStore, type PieceStoreOptions, type ListedShard } from './store/piece-store.js';
+export type { ShardUpload, PutResult } from './store/upload.js';
+export type { ShardMeta, ShardLocation } from './store/meta-codec.js';
+export { STORE_FORMAT, STORE_VERSION } from './store/layout.js';
+export { parseRoute, canonicalCid, MAX_URL_BYTES, type Route } from './http/router.js';
+export type { ChallengeAnswer } from './http/challenge.js';
+export type { Logger } from './http/respond.js';
+export { NODE_VERSION } from './version.js';
+export { DdcError, isDdcError, ERROR_STATUS, type DdcErrorCode } from './errors.js';

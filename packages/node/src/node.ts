@@ -1,0 +1,113 @@
+/**
+ * Node lifecycle: open the store, listen, and shut down gracefully. Closing first refuses
+ * new writes and answers /health with 503 (reads still work) while in-flight writes finish,
+ * for at most shutdownTimeoutMs; then connections are closed and the store is closed.
+ */
+import '@ddc/client/platform/node-crypto';
+import { Server as NetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { parseNodeConfig, type NodeConfig, type NodeConfigInput } from './config.js';
+import type { NodeContext } from './http/context.js';
+import type { Logger } from './http/respond.js';
+import { createNodeServer } from './http/server.js';
+import { WriteGate } from './http/write-gate.js';
+import { PieceStore } from './store/piece-store.js';
+
+export interface RunningNode {
+  /** Base URL of the node's API, e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly port: number;
+  readonly id: string;
+  readonly zone: string;
+  readonly dataDir: string;
+  /** Drains and stops the node; safe to call more than once. */
+  close(): Promise<void>;
+  /** Settles once the node has stopped (after close()). */
+  readonly closed: Promise<void>;
+}
+
+export interface StartNodeOptions {
+  /** Where error events go (one object each); default: JSON lines on stderr. */
+  log?: Logger;
+}
+
+export const stderrLogger: Logger = (event) => {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+};
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startNode(input: NodeConfigInput | NodeConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
+  const config = parseNodeConfig(input);
+  const log = options.log ?? stderrLogger;
+  const store = await PieceStore.open({ dataDir: config.dataDir, maxShardBytes: config.maxShardBytes, inlineThreshold: config.inlineThreshold });
+  const ctx: NodeContext = {
+    config,
+    store,
+    gate: new WriteGate(config.maxConcurrentWrites, config.maxQueuedWrites),
+    log,
+    startedAt: new Date().toISOString(),
+    draining: false,
+  };
+  const server = createNodeServer(ctx);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  server.on('error', (e) => log({ event: 'error', message: e.message }));
+  void store.orphanSweep().then(
+    (removed) => removed > 0 && log({ event: 'orphans-removed', count: removed }),
+    (e: unknown) => log({ event: 'error', message: `orphan sweep failed: ${String(e)}` }),
+  );
+  const port = (server.address() as AddressInfo).port;
+
+  let resolveClosed!: () => void;
+  let rejectClosed!: (e: unknown) => void;
+  const closed = new Promise<void>((res, rej) => {
+    resolveClosed = res;
+    rejectClosed = rej;
+  });
+  closed.catch(() => undefined);
+  let closing: Promise<void> | undefined;
+
+  const shutdown = async (): Promise<void> => {
+    ctx.draining = true;
+    ctx.gate.close();
+    // Stop accepting connections, but keep open ones: they may be mid-write, and a
+    // health check on them should see the 503.
+    const listenerClosed = new Promise<void>((r) => NetServer.prototype.close.call(server, () => r()));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ctx.gate.idle(), new Promise<void>((r) => (timer = setTimeout(r, config.shutdownTimeoutMs)))]);
+    clearTimeout(timer);
+    server.closeAllConnections();
+    await listenerClosed;
+    await store.close();
+  };
+
+  return {
+    url: `http://${urlHost(config.host)}:${port}`,
+    port,
+    id: config.id,
+    zone: config.zone,
+    dataDir: config.dataDir,
+    closed,
+    close() {
+      closing ??= shutdown().then(resolveClosed, (e: unknown) => {
+        rejectClosed(e);
+        throw e;
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The LMDB index of a store: shard id -> metadata, (piece CID, index, id) for the read path,
+ * and the bytes of small shards.
+ *
+ * Durability: `overlappingSync: false` makes every commit fsync before its promise
+ * resolves (with lmdb-js's default overlappingSync on Linux a write resolves when it is
+ * visible and is flushed later, so an acknowledged write could be lost to a power cut).
+ * `noSync`, `noMetaSync` and `useWritemap` stay off (and `mapAsync`, by default), so LMDB syncs data and meta
+ * pages on each commit. Writes of one event turn share one transaction (and one fsync).
+ * Async transaction callbacks (`db.transaction`) are not used: they hang in this
+ * environment, so inserts use `ifNoExists` (a conditional batch) instead.
+ */
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { decodeMeta, encodeMeta, type ShardMeta } from './meta-codec.js';
+
+export interface IndexedShard {
+  id: string;
+  meta: ShardMeta;
+}
+
+export interface IndexStats {
+  shards: number;
+  bytes: number;
+}
+
+const PRESENT = Buffer.from([1]);
+/** Above any stripe index, so [cid, END] ends a range over one piece. */
+const END = 1000;
+
+export class ShardIndex {
+  private readonly counts: IndexStats = { shards: 0, bytes: 0 };
+
+  private constructor(
+    private readonly root: RootDatabase,
+    private readonly shards: Database<Buffer, string>,
+    private readonly inline: Database<Buffer, string>,
+    private readonly pieces: Database<Buffer, [string, number, string]>,
+  ) {
+    for (const { value } of this.shards.getRange({})) {
+      this.counts.shards++;
+      this.counts.bytes += decodeMeta(value).length;
+    }
+  }
+
+  static open(path: string): ShardIndex {
+    const root = open({
+      path,
+      overlappingSync: false,
+      noSync: false,
+      noMetaSync: false,
+      useWritemap: false,
+      maxDbs: 8,
+    });
+    const shards = root.openDB<Buffer, string>('shards', { encoding: 'binary' });
+    const inline = root.openDB<Buffer, string>('inline', { encoding: 'binary' });
+    const pieces = root.openDB<Buffer, [string, number, string]>('pieces', { encoding: 'binary' });
+    return new ShardIndex(root, shards, inline, pieces);
+  }
+
+  get(id: string): ShardMeta | undefined {
+    const rec = this.shards.getBinaryFast(id);
+    return rec === undefined ? undefined : decodeMeta(rec);
+  }
+
+  has(id: string): boolean {
+    return this.shards.getBinaryFast(id) !== undefined;
+  }
+
+  /** A copy of an inline shard's bytes (safe to hand to a socket). */
+  getInline(id: string): Buffer | undefined {
+    return this.inline.getBinary(id);
+  }
+
+  /** Adds a shard unless its id is already there; resolves once the commit is on disk. */
+  async insert(id: string, meta: ShardMeta, inlineBytes?: Uint8Array): Promise<boolean> {
+    const added = await this.shards.ifNoExists(id, () => {
+      void this.shards.put(id, encodeMeta(meta));
+      if (inlineBytes) void this.inline.put(id, inlineBytes as Buffer);
+      void this.pieces.put([meta.pieceCid, meta.index, id], PRESENT);
+    });
+    if (added) {
+      this.counts.shards++;
+      this.counts.bytes += meta.length;
+    }
+    return added;
+  }
+
+  /** Removes a shard's entries in one transaction; resolves once the commit is on disk. */
+  async remove(id: string, meta: ShardMeta): Promise<void> {
+    await this.root.batch(() => {
+      void this.shards.remove(id);
+      if (meta.location === 'inline') void this.inline.remove(id);
+      void this.pieces.remove([meta.pieceCid, meta.index, id]);
+    });
+    this.counts.shards--;
+    this.counts.bytes -= meta.length;
+  }
+
+  /** Up to `limit` shards in id order, after `after` (exclusive). */
+  list(after: string | undefined, limit: number): IndexedShard[] {
+    const out: IndexedShard[] = [];
+    const range = after === undefined ? this.shards.getRange({ limit: limit + 1 }) : this.shards.getRange({ start: after, limit: limit + 1 });
+    for (const { key, value } of range) {
+      if (key === after) continue;
+      out.push({ id: key, meta: decodeMeta(value) });
+      if (out.length === limit) break;
+    }
+    return out;
+  }
+
+  /** Ids of the shards of one piece this node holds, optionally of one index. */
+  pieceShardIds(pieceCid: string, index?: number): string[] {
+    const start: [string, number, string] = index === undefined ? [pieceCid, -1, ''] : [pieceCid, index, ''];
+    const end: [string, number, string] = index === undefined ? [pieceCid, END, ''] : [pieceCid, index + 1, ''];
+    const ids: string[] = [];
+    for (const key of this.pieces.getKeys({ start, end })) ids.push(key[2]);
+    return ids;
+  }
+
+  stats(): IndexStats {
+    return { ...this.counts };
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}

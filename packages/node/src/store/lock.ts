@@ -1,0 +1,74 @@
+/**
+ * One node per data folder. The LOCK file is created with O_EXCL and holds the owner's
+ * pid; a lock whose pid no longer runs is stale (the node crashed) and is taken over.
+ * Two processes racing to take over the same stale lock at the same instant is the one
+ * case this cannot rule out without flock(2), which Node lacks.
+ */
+import { open, readFile, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { storeLocked } from '../errors.js';
+
+export interface FolderLock {
+  release(): Promise<void>;
+}
+
+interface LockBody {
+  pid: number;
+  token: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readLock(file: string): Promise<LockBody | undefined> {
+  try {
+    const body = JSON.parse(await readFile(file, 'utf8')) as Partial<LockBody>;
+    return typeof body.pid === 'number' ? { pid: body.pid, token: String(body.token) } : undefined;
+  } catch {
+    return undefined; // missing or half-written: treated as stale below
+  }
+}
+
+async function tryCreate(file: string, body: LockBody): Promise<boolean> {
+  try {
+    const fh = await open(file, 'wx');
+    try {
+      await fh.writeFile(JSON.stringify(body));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+/** Takes the folder's lock or throws DDC_STORE_LOCKED naming the holder. */
+export async function lockFolder(dir: string, file: string): Promise<FolderLock> {
+  const body: LockBody = { pid: process.pid, token: randomBytes(8).toString('hex') };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await tryCreate(file, body)) {
+      return {
+        async release() {
+          const current = await readLock(file);
+          if (current?.token === body.token) await unlink(file).catch(() => undefined);
+        },
+      };
+    }
+    const holder = await readLock(file);
+    if (holder && alive(holder.pid)) {
+      throw storeLocked(dir, holder.pid === process.pid ? 'another node in this process' : `process ${holder.pid}`);
+    }
+    await unlink(file).catch(() => undefined); // stale: its owner is gone
+  }
+  throw storeLocked(dir, 'another process that keeps taking the lock');
+}

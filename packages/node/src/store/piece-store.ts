@@ -1,0 +1,282 @@
+/**
+ * The piece store: shards on disk behind an LMDB index.
+ *
+ * A PUT is acknowledged only when it is durable: a small shard's bytes are committed
+ * inside the index; a large shard is streamed to tmp/, fsynced, renamed into
+ * shards/ab/<id>, its folder fsynced, and only then indexed. Readers only ever find
+ * shards through the index, so a half-written or orphaned file is never served.
+ * A crash between rename and index commit leaves an orphan file; the sweep started at
+ * open removes it.
+ */
+import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { isShardId } from '@ddc/core';
+import { shardNotFound } from '../errors.js';
+import { DirSyncer, fsyncDir } from './fsync.js';
+import { checkOrInitFormat, type StoreFormat } from './format.js';
+import { ShardIndex, type IndexStats } from './index-db.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { FAN_OUT_NAMES, fanOutDir, shardFilePath, storeLayout, type StoreLayout } from './layout.js';
+import { lockFolder, type FolderLock } from './lock.js';
+import type { ShardMeta } from './meta-codec.js';
+import { ShardUpload, type PutResult, type UploadSink, type VerifiedUpload } from './upload.js';
+
+export interface PieceStoreOptions {
+  dataDir: string;
+  maxShardBytes: number;
+  inlineThreshold: number;
+}
+
+export interface ListedShard {
+  id: string;
+  pieceCid: string;
+  index: number;
+  k: number;
+  m: number;
+  length: number;
+}
+
+export class PieceStore implements UploadSink {
+  readonly maxShardBytes: number;
+  readonly inlineThreshold: number;
+  private readonly idLocks = new KeyedMutex();
+  private readonly dirSyncers = new Map<string, DirSyncer>();
+  private readonly uploads = new Set<ShardUpload>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private closing = false;
+  private sweep: Promise<number> | undefined;
+
+  private constructor(
+    readonly layout: StoreLayout,
+    readonly format: StoreFormat,
+    private readonly index: ShardIndex,
+    private readonly lock: FolderLock,
+    options: PieceStoreOptions,
+  ) {
+    this.maxShardBytes = options.maxShardBytes;
+    this.inlineThreshold = options.inlineThreshold;
+  }
+
+  /** Opens (or creates) a store; throws DDC_STORE_LOCKED or DDC_STORE_VERSION. */
+  static async open(options: PieceStoreOptions): Promise<PieceStore> {
+    const layout = storeLayout(options.dataDir);
+    await mkdir(layout.root, { recursive: true });
+    const lock = await lockFolder(layout.root, layout.lock);
+    try {
+      const format = await checkOrInitFormat(layout);
+      // Uploads cut off by a crash: never indexed, so simply dropped.
+      await rm(layout.tmp, { recursive: true, force: true });
+      await mkdir(layout.tmp, { recursive: true });
+      await mkdir(layout.shards, { recursive: true });
+      await Promise.all(FAN_OUT_NAMES.map((n) => mkdir(join(layout.shards, n), { recursive: true })));
+      await fsyncDir(layout.shards);
+      await fsyncDir(layout.root);
+      const index = ShardIndex.open(layout.index);
+      const store = new PieceStore(layout, format, index, lock, options);
+      store.sweep = store.track(store.sweepOrphans());
+      return store;
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+  }
+
+  // ---- writes ----
+
+  /** Starts an upload; feed it the body, then `end()` it (or `abort()`). */
+  beginPut(expectedId?: string, declaredLength?: number): ShardUpload {
+    const upload = new ShardUpload(this, expectedId, declaredLength);
+    this.uploads.add(upload);
+    return upload;
+  }
+
+  /** Stores a whole shard held in memory (repair, tests). */
+  async putBytes(bytes: Uint8Array, expectedId?: string): Promise<PutResult> {
+    const upload = this.beginPut(expectedId, bytes.length);
+    try {
+      upload.write(bytes);
+    } catch (e) {
+      await upload.abort();
+      throw e;
+    }
+    return upload.end();
+  }
+
+  newTempPath(): string {
+    return join(this.layout.tmp, `${randomBytes(12).toString('hex')}.part`);
+  }
+
+  release(upload: ShardUpload): void {
+    this.uploads.delete(upload);
+  }
+
+  /** Called by an upload that verified: durable first, then indexed. */
+  commit(u: VerifiedUpload): Promise<PutResult> {
+    return this.track(
+      this.idLocks.run(u.id, async () => {
+        const h = u.header;
+        const meta: ShardMeta = {
+          pieceCid: h.pieceCid.toString(),
+          index: h.index,
+          k: h.k,
+          m: h.m,
+          length: u.length,
+          headerLength: u.headerLength,
+          location: u.temp ? 'file' : 'inline',
+        };
+        if (this.index.has(u.id)) {
+          await u.temp?.discard();
+          return { id: u.id, created: false, length: u.length };
+        }
+        if (u.temp) {
+          await rename(u.temp.path, shardFilePath(this.layout, u.id));
+          await this.syncerFor(fanOutDir(this.layout, u.id)).sync();
+          await this.index.insert(u.id, meta);
+        } else {
+          await this.index.insert(u.id, meta, u.bytes);
+        }
+        return { id: u.id, created: true, length: u.length };
+      }),
+    );
+  }
+
+  private syncerFor(dir: string): DirSyncer {
+    let s = this.dirSyncers.get(dir);
+    if (!s) this.dirSyncers.set(dir, (s = new DirSyncer(dir)));
+    return s;
+  }
+
+  /** Removes a shard: index entries first (durably), then the file. */
+  delete(id: string): Promise<boolean> {
+    return this.track(
+      this.idLocks.run(id, async () => {
+        const meta = this.index.get(id);
+        if (!meta) return false;
+        await this.index.remove(id, meta);
+        if (meta.location === 'file') await unlink(shardFilePath(this.layout, id)).catch(ignoreMissing);
+        return true;
+      }),
+    );
+  }
+
+  // ---- reads (synchronous index lookups) ----
+
+  meta(id: string): ShardMeta | undefined {
+    return this.index.get(id);
+  }
+
+  /** The bytes of an inline shard (a copy), or undefined if it is not inline. */
+  inlineBytes(id: string): Buffer | undefined {
+    return this.index.getInline(id);
+  }
+
+  filePath(id: string): string {
+    return shardFilePath(this.layout, id);
+  }
+
+  /** The whole stored shard in memory (challenges, verified reads); throws DDC_SHARD_NOT_FOUND. */
+  async readShard(id: string, meta = this.meta(id)): Promise<Uint8Array> {
+    if (!meta) throw shardNotFound(id);
+    if (meta.location === 'inline') {
+      const bytes = this.inlineBytes(id);
+      if (!bytes) throw shardNotFound(id);
+      return bytes;
+    }
+    let fh;
+    try {
+      fh = await open(this.filePath(id), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw shardNotFound(id);
+      throw e;
+    }
+    try {
+      // Read exactly the indexed length: a file grown or cut on disk is caught by verification.
+      const buf = Buffer.allocUnsafe(meta.length);
+      let off = 0;
+      while (off < meta.length) {
+        const { bytesRead } = await fh.read(buf, off, meta.length - off, off);
+        if (bytesRead === 0) break;
+        off += bytesRead;
+      }
+      return off === meta.length ? buf : buf.subarray(0, off);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  list(after: string | undefined, limit: number): { shards: ListedShard[]; next: string | null } {
+    const page = this.index.list(after, limit + 1);
+    const more = page.length > limit;
+    const shards = page.slice(0, limit).map(({ id, meta }) => ({ id, pieceCid: meta.pieceCid, index: meta.index, k: meta.k, m: meta.m, length: meta.length }));
+    return { shards, next: more ? shards[shards.length - 1]!.id : null };
+  }
+
+  /** The shards of one piece this node holds (one index if given), in index order. */
+  pieceShards(pieceCid: string, index?: number): (ShardMeta & { id: string })[] {
+    const out: (ShardMeta & { id: string })[] = [];
+    for (const id of this.index.pieceShardIds(pieceCid, index)) {
+      const meta = this.index.get(id);
+      if (meta) out.push({ id, ...meta });
+    }
+    return out;
+  }
+
+  stats(): IndexStats {
+    return this.index.stats();
+  }
+
+  // ---- maintenance ----
+
+  /** Resolves with the number of orphan files the sweep started at open removed. */
+  orphanSweep(): Promise<number> {
+    return this.sweep ?? Promise.resolve(0);
+  }
+
+  /** Removes shard files that have no index entry (a crash after rename, before commit). */
+  private async sweepOrphans(): Promise<number> {
+    let removed = 0;
+    for (const name of FAN_OUT_NAMES) {
+      if (this.closing) break;
+      let files: string[];
+      try {
+        files = await readdir(join(this.layout.shards, name));
+      } catch {
+        continue;
+      }
+      for (const id of files) {
+        if (this.closing) break;
+        if (!isShardId(id) || this.index.has(id)) continue;
+        // Under the id's lock, so a PUT between rename and commit is never mistaken for an orphan.
+        const gone = await this.idLocks.run(id, async () => {
+          if (this.index.has(id)) return false;
+          await unlink(shardFilePath(this.layout, id)).catch(ignoreMissing);
+          return true;
+        });
+        if (gone) removed++;
+      }
+    }
+    return removed;
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p);
+    const forget = () => this.pending.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  /** Waits for commits and deletes under way, drops unfinished uploads, closes the index, releases the lock. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await Promise.all([...this.uploads].map((u) => u.abort()));
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.index.close();
+    await this.lock.release();
+  }
+}
+
+function ignoreMissing(e: unknown): void {
+  if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+}

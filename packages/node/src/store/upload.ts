@@ -1,0 +1,134 @@
+/**
+ * One shard upload: bytes are verified (core's ShardVerifier) as they arrive and kept in
+ * memory while the shard may still be small, or streamed to a temporary file once it is
+ * known to be large. Nothing is visible to readers until `end()` has committed it.
+ */
+import { DdcError, ShardVerifier, headerLength, toHex, type ShardHeader } from '@ddc/core';
+import { TempFile } from './temp-file.js';
+
+export interface PutResult {
+  id: string;
+  created: boolean;
+  /** Bytes stored (header + payload). */
+  length: number;
+}
+
+/** A verified upload, ready to be made durable and indexed. */
+export interface VerifiedUpload {
+  id: string;
+  header: ShardHeader;
+  headerLength: number;
+  length: number;
+  /** The whole shard, when it is small enough to live in the index. */
+  bytes?: Uint8Array;
+  /** The shard's temporary file otherwise (complete and fsynced). */
+  temp?: TempFile;
+}
+
+export interface UploadSink {
+  readonly maxShardBytes: number;
+  readonly inlineThreshold: number;
+  newTempPath(): string;
+  commit(upload: VerifiedUpload): Promise<PutResult>;
+  release(upload: ShardUpload): void;
+}
+
+export class ShardUpload {
+  private readonly verifier: ShardVerifier;
+  private chunks: Uint8Array[] = [];
+  private buffered = 0;
+  private temp: TempFile | undefined;
+  private headerChecked = false;
+  private done = false;
+
+  constructor(
+    private readonly sink: UploadSink,
+    private readonly expectedId: string | undefined,
+    /** The body's declared size (Content-Length), if known. */
+    private readonly declaredLength: number | undefined,
+  ) {
+    this.verifier = new ShardVerifier(sink.maxShardBytes);
+    if (declaredLength !== undefined && declaredLength > sink.inlineThreshold) this.toFile();
+  }
+
+  get bytesReceived(): number {
+    return this.verifier.bytesReceived;
+  }
+
+  /** Takes the next part of the body. Throws a DdcError as soon as the bytes cannot be a good shard. False: wait for `drained()`. */
+  write(chunk: Uint8Array): boolean {
+    if (this.done) throw new DdcError('DDC_INTERNAL', 'write after the upload ended');
+    this.verifier.update(chunk);
+    if (!this.headerChecked && this.verifier.header) this.checkHeader(this.verifier.header);
+    if (this.temp) return this.temp.push(chunk);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered > this.sink.inlineThreshold) this.toFile();
+    return true;
+  }
+
+  drained(): Promise<void> {
+    return this.temp ? this.temp.drained() : Promise.resolve();
+  }
+
+  /** Fails fast on a header that cannot lead to a stored shard, before the payload arrives. */
+  private checkHeader(h: ShardHeader): void {
+    this.headerChecked = true;
+    const headerRoot = toHex(h.roots[h.index]!);
+    if (this.expectedId !== undefined && headerRoot !== this.expectedId) {
+      throw new DdcError('DDC_SHARD_ROOT_MISMATCH', `the header lists ${headerRoot} for index ${h.index}, not the id ${this.expectedId} in the request`, {
+        hint: 'Store a shard under the id its header and bytes hash to',
+        details: { expectedId: this.expectedId, headerRoot },
+      });
+    }
+    const total = headerLength(h.pieceCid.bytes.length, h.k, h.m) + h.shardLength;
+    if (total > this.sink.maxShardBytes) {
+      throw new DdcError('DDC_TOO_LARGE', `the shard declares ${total} bytes, over the ${this.sink.maxShardBytes}-byte limit`, { hint: 'Send shards no larger than maxShardBytes' });
+    }
+    if (this.declaredLength !== undefined && this.declaredLength !== total) {
+      throw new DdcError('DDC_SHARD_MALFORMED', `the body is ${this.declaredLength} bytes but the shard header declares ${total}`, {
+        hint: 'Send the whole shard, header then payload, and nothing else',
+      });
+    }
+    if (!this.temp && total > this.sink.inlineThreshold) this.toFile();
+  }
+
+  private toFile(): void {
+    this.temp = new TempFile(this.sink.newTempPath());
+    for (const c of this.chunks) this.temp.push(c);
+    this.chunks = [];
+    this.buffered = 0;
+  }
+
+  /** The body ended: verify it whole, make it durable, index it. */
+  async end(): Promise<PutResult> {
+    if (this.done) throw new DdcError('DDC_INTERNAL', 'the upload already ended');
+    this.done = true;
+    try {
+      const v = this.verifier.finish(this.expectedId);
+      const verified: VerifiedUpload = { id: v.id, header: v.header, headerLength: v.headerLength, length: v.length };
+      if (this.temp) {
+        await this.temp.finish();
+        verified.temp = this.temp;
+      } else {
+        verified.bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      }
+      return await this.sink.commit(verified);
+    } catch (e) {
+      await this.temp?.discard();
+      throw e;
+    } finally {
+      this.chunks = [];
+      this.sink.release(this);
+    }
+  }
+
+  /** Gives up: nothing is stored and the temporary file (if any) is removed. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.chunks = [];
+    await this.temp?.discard();
+    this.sink.release(this);
+  }
+}
