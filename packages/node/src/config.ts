@@ -80,7 +80,7 @@ const INT_BOUNDS: Record<keyof typeof NODE_CONFIG_DEFAULTS & string, Bounds | un
 
 function refuseUnknown(o: Record<string, unknown>, allowed: readonly string[], where: string): void {
   for (const key of Object.keys(o)) {
-    if (!allowed.includes(key)) throw invalidConfig(`unknown key "${key}" in ${where}`, `Remove it; allowed keys are ${allowed.join(', ')}`);
+    if (!allowed.includes(key)) throw invalidConfig(`unknown key ${JSON.stringify(key)} in ${where}`, `Remove it; allowed keys are ${allowed.join(', ')}`);
   }
 }
 

@@ -12,7 +12,7 @@ import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { isShardId } from '@ddc/core';
-import { shardNotFound } from '../errors.js';
+import { shardNotFound, shuttingDown } from '../errors.js';
 import { DirSyncer, fsyncDir } from './fsync.js';
 import { checkOrInitFormat, type StoreFormat } from './format.js';
 import { ShardIndex, type IndexStats } from './index-db.js';
@@ -86,6 +86,7 @@ export class PieceStore implements UploadSink {
 
   /** Starts an upload; feed it the body, then `end()` it (or `abort()`). */
   beginPut(expectedId?: string, declaredLength?: number): ShardUpload {
+    if (this.closing) throw shuttingDown();
     const upload = new ShardUpload(this, expectedId, declaredLength);
     this.uploads.add(upload);
     return upload;
@@ -149,6 +150,7 @@ export class PieceStore implements UploadSink {
 
   /** Removes a shard: index entries first (durably), then the file. */
   delete(id: string): Promise<boolean> {
+    if (this.closing) return Promise.reject(shuttingDown());
     return this.track(
       this.idLocks.run(id, async () => {
         const meta = this.index.get(id);
@@ -259,7 +261,7 @@ export class PieceStore implements UploadSink {
     return removed;
   }
 
-  private track<T>(p: Promise<T>): Promise<T> {
+  track<T>(p: Promise<T>): Promise<T> {
     this.pending.add(p);
     const forget = () => this.pending.delete(p);
     p.then(forget, forget);

@@ -30,6 +30,8 @@ export interface UploadSink {
   readonly inlineThreshold: number;
   newTempPath(): string;
   commit(upload: VerifiedUpload): Promise<PutResult>;
+  /** Registers work the store must wait for before it closes. */
+  track<T>(work: Promise<T>): Promise<T>;
   release(upload: ShardUpload): void;
 }
 
@@ -101,9 +103,13 @@ export class ShardUpload {
   }
 
   /** The body ended: verify it whole, make it durable, index it. */
-  async end(): Promise<PutResult> {
-    if (this.done) throw new DdcError('DDC_INTERNAL', 'the upload already ended');
+  end(): Promise<PutResult> {
+    if (this.done) return Promise.reject(new DdcError('DDC_INTERNAL', 'the upload already ended'));
     this.done = true;
+    return this.sink.track(this.finish());
+  }
+
+  private async finish(): Promise<PutResult> {
     try {
       const v = this.verifier.finish(this.expectedId);
       const verified: VerifiedUpload = { id: v.id, header: v.header, headerLength: v.headerLength, length: v.length };

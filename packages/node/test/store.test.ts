@@ -1,0 +1,147 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { isDdcError } from '@ddc/core';
+import { PieceStore } from '../src/index.js';
+import { WriteGate } from '../src/http/write-gate.js';
+import { KeyedMutex } from '../src/store/keyed-mutex.js';
+import { DirSyncer } from '../src/store/fsync.js';
+import { makeShard, makeStripe, storedFiles, tempDir } from './helpers.js';
+
+function sameBytes(a: Uint8Array, b: Uint8Array): void {
+  assert.equal(Buffer.compare(a, b), 0);
+}
+
+const options = (dataDir: string) => ({ dataDir, maxShardBytes: 16 * 1024 * 1024 + 64 * 1024, inlineThreshold: 68 * 1024 });
+
+describe('PieceStore', () => {
+  it('puts idempotently, lists by id with a cursor, and finds shards by piece', async () => {
+    const dir = await tempDir();
+    const store = await PieceStore.open(options(join(dir.path, 'data')));
+    try {
+      const stripe = makeStripe(300_000, 3, 2);
+      for (const s of stripe) assert.deepEqual(await store.putBytes(s.bytes, s.id), { id: s.id, created: true, length: s.bytes.length });
+      for (const s of stripe) assert.equal((await store.putBytes(s.bytes)).created, false);
+      const ids: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = store.list(after, 2);
+        ids.push(...page.shards.map((s) => s.id));
+        if (!page.next) break;
+        after = page.next;
+      }
+      assert.deepEqual(ids, stripe.map((s) => s.id).sort());
+      assert.deepEqual(
+        store.pieceShards(stripe[0]!.header.pieceCid.toString()).map((s) => s.index),
+        [0, 1, 2, 3, 4],
+      );
+      assert.equal(store.pieceShards(stripe[0]!.header.pieceCid.toString(), 3)[0]!.id, stripe[3]!.id);
+      assert.deepEqual(store.stats(), { shards: 5, bytes: stripe.reduce((n, s) => n + s.bytes.length, 0) });
+      sameBytes(await store.readShard(stripe[2]!.id), stripe[2]!.bytes);
+      await assert.rejects(store.readShard('00'.repeat(32)), (e: unknown) => isDdcError(e, 'DDC_SHARD_NOT_FOUND'));
+      await assert.rejects(store.putBytes(stripe[0]!.bytes, stripe[1]!.id), (e: unknown) => isDdcError(e, 'DDC_SHARD_ROOT_MISMATCH'));
+    } finally {
+      await store.close();
+      await dir.remove();
+    }
+  });
+
+  it('interleaved puts and deletes of one id leave index and files in agreement', async () => {
+    const dir = await tempDir();
+    const dataDir = join(dir.path, 'data');
+    const store = await PieceStore.open(options(dataDir));
+    try {
+      const s = makeShard(200_000);
+      const ops: Promise<unknown>[] = [];
+      for (let i = 0; i < 20; i++) ops.push(i % 3 === 2 ? store.delete(s.id) : store.putBytes(s.bytes));
+      await Promise.all(ops);
+      const indexed = store.meta(s.id) !== undefined;
+      const files = await storedFiles(dataDir);
+      assert.deepEqual(files.shards, indexed ? [`${s.id.slice(0, 2)}/${s.id}`] : []);
+      assert.deepEqual(files.tmp, []);
+      if (indexed) sameBytes(await store.readShard(s.id), s.bytes);
+    } finally {
+      await store.close();
+      await dir.remove();
+    }
+  });
+
+  it('close() waits for commits under way', async () => {
+    const dir = await tempDir();
+    const dataDir = join(dir.path, 'data');
+    const shards = [makeShard(1000), makeShard(500_000)];
+    const store = await PieceStore.open(options(dataDir));
+    const puts = shards.map((s) => store.putBytes(s.bytes));
+    await store.close();
+    await Promise.all(puts);
+    await assert.rejects(store.putBytes(shards[0]!.bytes), (e: unknown) => isDdcError(e, 'DDC_SHUTTING_DOWN'));
+    const reopened = await PieceStore.open(options(dataDir));
+    try {
+      for (const s of shards) sameBytes(await reopened.readShard(s.id), s.bytes);
+    } finally {
+      await reopened.close();
+      await dir.remove();
+    }
+  });
+});
+
+describe('WriteGate', () => {
+  it('admits in order, hands slots over, refuses past the queue, and closes', async () => {
+    const gate = new WriteGate(2, 1);
+    const a = gate.tryEnter()!;
+    const b = gate.tryEnter()!;
+    const c = gate.tryEnter()!;
+    assert.equal(gate.tryEnter(), undefined);
+    assert.deepEqual([gate.running, gate.queued], [2, 1]);
+    let cRan = false;
+    void c.ready.then(() => (cRan = true));
+    a.release();
+    a.release(); // twice is harmless
+    await c.ready;
+    assert.ok(cRan);
+    assert.deepEqual([gate.running, gate.queued], [2, 0]);
+    const d = gate.tryEnter()!;
+    d.release(); // leaves the queue before its turn
+    assert.deepEqual([gate.running, gate.queued], [2, 0]);
+    const e = gate.tryEnter()!;
+    gate.close();
+    await assert.rejects(e.ready, (err: unknown) => isDdcError(err, 'DDC_SHUTTING_DOWN'));
+    await assert.rejects(gate.tryEnter()!.ready, (err: unknown) => isDdcError(err, 'DDC_SHUTTING_DOWN'));
+    const idle = gate.idle();
+    b.release();
+    c.release();
+    await idle;
+    assert.deepEqual([gate.running, gate.queued], [0, 0]);
+  });
+});
+
+describe('KeyedMutex and DirSyncer', () => {
+  it('runs work of one key one at a time, other keys in parallel', async () => {
+    const m = new KeyedMutex();
+    const log: string[] = [];
+    const job = (key: string, name: string, ms: number) =>
+      m.run(key, async () => {
+        log.push(`${name}+`);
+        await new Promise((r) => setTimeout(r, ms));
+        log.push(`${name}-`);
+      });
+    await Promise.all([job('x', 'a', 30), job('x', 'b', 1), job('y', 'c', 1)]);
+    assert.deepEqual(log.filter((e) => e.startsWith('a') || e.startsWith('b')), ['a+', 'a-', 'b+', 'b-']);
+    assert.ok(log.indexOf('c-') < log.indexOf('a-'));
+    assert.ok(!m.has('x') && !m.has('y'));
+  });
+
+  it('coalesces concurrent folder syncs', async () => {
+    const dir = await tempDir();
+    try {
+      const syncer = new DirSyncer(dir.path);
+      const first = syncer.sync();
+      const joined = Array.from({ length: 10 }, () => syncer.sync());
+      assert.notEqual(joined[0], first, 'a call during a running sync waits for the next one');
+      assert.ok(joined.every((p) => p === joined[0]), 'and all such calls share it');
+      await Promise.all([first, ...joined]);
+    } finally {
+      await dir.remove();
+    }
+  });
+});
