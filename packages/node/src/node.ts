@@ -43,6 +43,7 @@ function urlHost(host: string): string {
 export async function startNode(input: NodeConfigInput | NodeConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
   const config = parseNodeConfig(input);
   const log = options.log ?? stderrLogger;
+  if (config.faults) log({ event: 'warning', message: `TEST-ONLY faults are on (${JSON.stringify(config.faults)}): this node serves wrong data on purpose` });
   const store = await PieceStore.open({ dataDir: config.dataDir, maxShardBytes: config.maxShardBytes, inlineThreshold: config.inlineThreshold });
   const ctx: NodeContext = {
     config,

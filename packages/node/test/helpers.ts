@@ -97,7 +97,7 @@ export function rawRequest(url: string, options: RawRequestOptions = {}): Promis
     const parts = options.body === undefined ? [] : Array.isArray(options.body) ? options.body : [options.body];
     void (async () => {
       for (const [i, p] of parts.entries()) {
-        if (i > 0 && options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
+        if (i > 0 && options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs).unref());
         if (req.destroyed || answered) break;
         req.write(p);
       }

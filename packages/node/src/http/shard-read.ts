@@ -15,7 +15,7 @@ import type { ShardMeta } from '../store/meta-codec.js';
 import type { NodeContext } from './context.js';
 import { sendError } from './respond.js';
 
-const STREAM_CHUNK = 256 * 1024;
+const STREAM_CHUNK = 1024 * 1024;
 
 function shardHeaders(id: string, meta: ShardMeta): string[] {
   return [

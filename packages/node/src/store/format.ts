@@ -13,8 +13,8 @@ export interface StoreFormat {
   version: number;
 }
 
-/** Entries a fresh folder may already hold: our own LOCK (taken before this check). */
-const FRESH_ENTRIES = new Set(['LOCK']);
+/** A fresh folder may already hold our own LOCK (taken before this check) and its leftovers. */
+const isLockFile = (name: string) => name === 'LOCK' || name.startsWith('LOCK.');
 
 async function writeDurably(file: string, text: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
@@ -38,7 +38,7 @@ export async function checkOrInitFormat(layout: StoreLayout): Promise<StoreForma
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   if (text === undefined) {
-    const others = (await readdir(layout.root)).filter((n) => !FRESH_ENTRIES.has(n));
+    const others = (await readdir(layout.root)).filter((n) => !isLockFile(n));
     if (others.length > 0) throw storeVersion(layout.root, `holds files (${others.slice(0, 3).join(', ')}) but no FORMAT marker, so it is not a DDC node store`);
     const marker: StoreFormat = { format: STORE_FORMAT, version: STORE_VERSION };
     await writeDurably(layout.format, `${JSON.stringify(marker)}\n`);

@@ -1,10 +1,11 @@
 /**
- * One node per data folder. The LOCK file is created with O_EXCL and holds the owner's
- * pid; a lock whose pid no longer runs is stale (the node crashed) and is taken over.
+ * One node per data folder. The LOCK file holds the owner's pid and appears atomically
+ * with its content (written aside, then hard-linked into place, which fails if LOCK
+ * exists); a lock whose pid no longer runs is stale (the node crashed) and is taken over.
  * Two processes racing to take over the same stale lock at the same instant is the one
  * case this cannot rule out without flock(2), which Node lacks.
  */
-import { open, readFile, unlink } from 'node:fs/promises';
+import { link, open, readFile, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { storeLocked } from '../errors.js';
 
@@ -37,18 +38,22 @@ async function readLock(file: string): Promise<LockBody | undefined> {
 }
 
 async function tryCreate(file: string, body: LockBody): Promise<boolean> {
+  const aside = `${file}.${body.pid}.${body.token}`;
+  const fh = await open(aside, 'w');
   try {
-    const fh = await open(file, 'wx');
-    try {
-      await fh.writeFile(JSON.stringify(body));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await fh.writeFile(JSON.stringify(body));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await link(aside, file);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
+  } finally {
+    await unlink(aside).catch(() => undefined);
   }
 }
 

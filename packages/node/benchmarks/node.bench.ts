@@ -1,0 +1,95 @@
+/**
+ * Micro benchmark of one storage node against a bare node:http + fsync baseline, both in
+ * child processes, measured in the same run: 4 KiB GET/PUT ops/s and 16 MiB PUT/GET MB/s.
+ * `node packages/node/dist/benchmarks/node.bench.js [--quick]`
+ */
+import '@ddc/client/platform/node-crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { randomFillSync } from 'node:crypto';
+import { buildStripe, cidOf, type EncodedShard } from '@ddc/core';
+
+const quick = process.argv.includes('--quick');
+const SMALL_OPS = quick ? 5000 : 20_000;
+const LARGE_COUNT = quick ? 8 : 32;
+const IN_FLIGHT = 32;
+
+function random(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let off = 0; off < n; off += 65536) randomFillSync(out.subarray(off, Math.min(n, off + 65536)));
+  return out;
+}
+
+function shard(payloadBytes: number): EncodedShard {
+  const payload = random(payloadBytes);
+  return buildStripe(cidOf(0x55, payload), payloadBytes, 1, 0, [payload])[0]!;
+}
+
+function serve(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const script = fileURLToPath(new URL('./serve.js', import.meta.url));
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve({ url: (JSON.parse(line) as { url: string }).url, child }));
+    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+
+function call(url: string, method: string, body?: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, agent, headers: body ? { 'content-length': body.length } : {} }, (res) => {
+      let n = 0;
+      res.on('data', (c: Buffer) => (n += c.length));
+      res.on('end', () => (res.statusCode! < 300 ? resolve(n) : reject(new Error(`${method} ${url}: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function run(count: number, inFlight: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < count) await op(next++);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+async function measure(name: string, url: string, path: (s: EncodedShard) => string): Promise<Record<string, number>> {
+  const small = Array.from({ length: 256 }, () => shard(4096 - 100));
+  const large = Array.from({ length: Math.min(LARGE_COUNT, 8) }, () => shard(16 * 1024 * 1024 - 512));
+  const out: Record<string, number> = {};
+  out[`${name}_small_put_ops`] = SMALL_OPS / 4 / (await run(SMALL_OPS / 4, IN_FLIGHT, (i) => call(`${url}${path(small[i % small.length]!)}`, 'PUT', small[i % small.length]!.bytes)));
+  out[`${name}_small_get_ops`] = SMALL_OPS / (await run(SMALL_OPS, IN_FLIGHT, (i) => call(`${url}${path(small[i % small.length]!)}`, 'GET')));
+  const bytes = LARGE_COUNT * large[0]!.bytes.length;
+  out[`${name}_large_put_MBps`] = bytes / 1e6 / (await run(LARGE_COUNT, 4, (i) => call(`${url}${path(large[i % large.length]!)}${name === 'baseline' ? `_${i}` : ''}`, 'PUT', large[i % large.length]!.bytes)));
+  out[`${name}_large_get_MBps`] = bytes / 1e6 / (await run(LARGE_COUNT, 4, (i) => call(`${url}${path(large[i % large.length]!)}${name === 'baseline' ? `_${i % large.length}` : ''}`, 'GET')));
+  return out;
+}
+
+const root = await mkdtemp(join(tmpdir(), 'ddc-node-bench-'));
+const results: Record<string, number> = {};
+try {
+  const base = await serve(['baseline', join(root, 'baseline')]);
+  Object.assign(results, await measure('baseline', base.url, (s) => `/${s.id}`));
+  base.child.kill('SIGTERM');
+  const node = await serve(['node', JSON.stringify({ version: 1, id: 'bench', zone: 'z', dataDir: join(root, 'node') })]);
+  Object.assign(results, await measure('node', node.url, (s) => `/v1/shards/${s.id}`));
+  node.child.kill('SIGTERM');
+} finally {
+  agent.destroy();
+  await rm(root, { recursive: true, force: true });
+}
+for (const [k, v] of Object.entries(results)) process.stdout.write(`${k.padEnd(28)} ${Math.round(v)}\n`);
+for (const m of ['small_put_ops', 'small_get_ops', 'large_put_MBps', 'large_get_MBps']) {
+  process.stdout.write(`ratio_${m.padEnd(22)} ${(results[`node_${m}`]! / results[`baseline_${m}`]!).toFixed(2)}\n`);
+}
