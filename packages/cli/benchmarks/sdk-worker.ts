@@ -3,6 +3,7 @@
  * argv: JOB JSON-ARGS; prints one JSON line of results.
  */
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { createClient } from '@ddc/client';
 import { randomStream, smallObject, hashOf } from './data.js';
@@ -61,7 +62,7 @@ async function baselineLarge() {
   const bytes = args.bytes!;
   const sent = hashOf();
   let t = performance.now();
-  const put = await request(`${args.baselineUrl}/large`, { method: 'PUT', body: randomStream(bytes, (c) => sent.update(c)), dispatcher: agent });
+  const put = await request(`${args.baselineUrl}/large`, { method: 'PUT', body: Readable.from(randomStream(bytes, (c) => sent.update(c))), dispatcher: agent });
   await put.body.dump();
   const putSecs = (performance.now() - t) / 1000;
   const got = hashOf();

@@ -33,6 +33,8 @@ export function randomBytes(n: number): Uint8Array {
 export interface CliResult {
   code: number | null;
   stdout: string;
+  /** stdout as raw bytes, for binary output. */
+  stdoutBytes: Uint8Array;
   stderr: string;
 }
 
@@ -40,11 +42,14 @@ export interface CliResult {
 export function runCli(args: string[], options: { input?: Uint8Array; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [DDC_BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
+    const out: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      const bytes = Buffer.concat(out);
+      resolve({ code, stdout: bytes.toString('utf8'), stdoutBytes: new Uint8Array(bytes), stderr });
+    });
     child.stdin.end(options.input ?? undefined);
   });
 }

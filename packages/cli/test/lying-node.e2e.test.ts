@@ -15,7 +15,7 @@ test('reads skip a node that serves corrupted shards, and verify names it', asyn
       assert.deepEqual(await client.getBytes(cid), bytes);
       const report = await client.verify(cid);
       const bad = report.pieces.flatMap((p) => p.shards).filter((s) => s.status !== 'ok');
-      if (bad.length) assert.ok(bad.every((s) => s.nodeId === liar && s.status === 'corrupt'));
+      assert.ok(bad.every((s) => s.nodeId === liar && s.status === 'corrupt'), JSON.stringify(bad));
       const held = report.pieces.flatMap((p) => p.shards).filter((s) => s.nodeId === liar);
       assert.equal(bad.length, held.length, 'every shard on the lying node is reported corrupt');
     }

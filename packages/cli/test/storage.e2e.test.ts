@@ -88,11 +88,14 @@ test('reads succeed with any two of six nodes stopped', async () => {
   for (let a = 0; a < ids.length; a++) {
     for (let b = a + 1; b < ids.length; b++) {
       await Promise.all([env.cluster.stopNode(ids[a]!, 'SIGKILL'), env.cluster.stopNode(ids[b]!, 'SIGKILL')]);
-      for (const [cid, bytes] of stored) {
-        if (bytes.length > 2 * MiB && (a + b) % 3 !== 0) continue; // the 10 MiB object on a third of the pairs keeps this quick
-        assert.deepEqual(await client.getBytes(cid), bytes, `${cid} with ${ids[a]} and ${ids[b]} down`);
+      try {
+        for (const [cid, bytes] of stored) {
+          if (bytes.length > 2 * MiB && (a + b) % 3 !== 0) continue; // the 10 MiB object on a third of the pairs keeps this quick
+          assert.deepEqual(await client.getBytes(cid), bytes, `${cid} with ${ids[a]} and ${ids[b]} down`);
+        }
+      } finally {
+        await Promise.all([env.cluster.startNode(ids[a]!), env.cluster.startNode(ids[b]!)]);
       }
-      await Promise.all([env.cluster.startNode(ids[a]!), env.cluster.startNode(ids[b]!)]);
     }
   }
 });
@@ -106,10 +109,13 @@ test('write quorum: one node down still stores (missing shard reported), three d
   assert.ok(r.missingShards.length > 0, 'some shards belonged on the stopped node');
   assert.ok(r.missingShards.every((s) => s.nodeId === ids[0]));
   assert.deepEqual(await fresh.getBytes(r.cid), bytes);
-  await Promise.all([env.cluster.stopNode(ids[1]!, 'SIGKILL'), env.cluster.stopNode(ids[2]!, 'SIGKILL')]);
-  await assert.rejects(fresh.put(randomBytes(2 * MiB)), (e) => code(e) === 'DDC_WRITE_QUORUM');
-  await fresh.close();
-  await Promise.all(ids.slice(0, 3).map((id) => env.cluster.startNode(id)));
+  try {
+    await Promise.all([env.cluster.stopNode(ids[1]!, 'SIGKILL'), env.cluster.stopNode(ids[2]!, 'SIGKILL')]);
+    await assert.rejects(fresh.put(randomBytes(2 * MiB)), (e) => code(e) === 'DDC_WRITE_QUORUM');
+  } finally {
+    await fresh.close();
+    await Promise.all(ids.slice(0, 3).map((id) => env.cluster.startNode(id)));
+  }
 });
 
 async function shardFiles(dir: string): Promise<string[]> {

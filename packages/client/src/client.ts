@@ -57,6 +57,8 @@ export type CidInput = CID | string;
 export interface PlatformHooks {
   openFile?: (path: string) => AsyncIterable<Uint8Array>;
   defaultTransport?: () => Transport;
+  /** Node warns past 10 listeners on one AbortSignal; an operation adds one per piece in flight. */
+  allowManyListeners?: (signal: AbortSignal) => void;
 }
 
 export class DdcClient {
@@ -70,13 +72,24 @@ export class DdcClient {
     this.health = new NodeHealth(this.opts.nodeCooldownMs);
   }
 
+  /** One internal signal per operation, following the caller's, that may carry many listeners. */
+  private operationSignal(outer?: AbortSignal): AbortSignal | undefined {
+    if (!outer) return undefined;
+    const controller = new AbortController();
+    this.platform.allowManyListeners?.(controller.signal);
+    if (outer.aborted) controller.abort(outer.reason);
+    else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+    return controller.signal;
+  }
+
   cluster(signal?: AbortSignal): Promise<ClusterView> {
     return this.opts.membership.current(signal);
   }
 
   /** Stores bytes, a stream, an async iterable, or (Node) a file path; resolves to its root CID. */
   async put(source: PutSource, options: PutOptions = {}): Promise<PutResult> {
-    const { signal, onProgress } = options;
+    const { onProgress } = options;
+    const signal = this.operationSignal(options.signal);
     const view = await this.cluster(signal);
     const chunks = toChunks(source, this.platform.openFile);
     const blocks = importFile(chunks, signal ? { signal } : {});
@@ -144,7 +157,8 @@ export class DdcClient {
   /** Streams the file (or a range of it). Every byte is verified before it is returned. */
   get(cidInput: CidInput, options: GetOptions = {}): ReadableStream<Uint8Array> {
     const cid = typeof cidInput === 'string' ? parseCid(cidInput) : cidInput;
-    const { signal, range, onProgress } = options;
+    const { range, onProgress } = options;
+    const signal = this.operationSignal(options.signal);
     let iterator: AsyncGenerator<Uint8Array> | undefined;
     let bytes = 0;
     const start = async () => {
@@ -215,7 +229,8 @@ export class DdcClient {
 
   private async inspect(cidInput: CidInput, deep: boolean, options: { signal?: AbortSignal; onProgress?: ProgressHandler }): Promise<VerifyResult> {
     const cid = typeof cidInput === 'string' ? parseCid(cidInput) : cidInput;
-    const { signal, onProgress } = options;
+    const { onProgress } = options;
+    const signal = this.operationSignal(options.signal);
     const view = await this.cluster(signal);
     const getBlock = this.blockGetter(view);
     const pieces: PieceReport[] = [];

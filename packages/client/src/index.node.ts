@@ -2,6 +2,7 @@
 import './platform/node-crypto.js';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { setMaxListeners } from 'node:events';
 import { DdcError } from '@ddc/core';
 import { DdcClient } from './client.js';
 import type { ClientOptions } from './options.js';
@@ -16,7 +17,7 @@ function openFile(path: string): AsyncIterable<Uint8Array> {
 }
 
 export function createClient(options: ClientOptions): DdcClient {
-  return new DdcClient(options, { openFile, defaultTransport: () => new UndiciTransport() });
+  return new DdcClient(options, { openFile, defaultTransport: () => new UndiciTransport(), allowManyListeners: (s) => setMaxListeners(0, s) });
 }
 
 /** Reads a cluster descriptor JSON file (the output of `ddc dev`). */

@@ -13,5 +13,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
   // Started by `ddc dev` with an IPC channel: stop when the parent goes away, even if it was killed.
   if (process.send) process.once('disconnect', () => void node.close().then(() => process.exit(0)));
   await node.closed;
+  // The IPC channel would keep this process alive after the node has stopped.
+  if (process.connected) process.disconnect();
   return 0;
 }

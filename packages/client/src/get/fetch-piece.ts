@@ -94,9 +94,9 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       let piece: Uint8Array;
       if (header.k === 1) piece = group[0]!.payload;
       else {
-        const slots = new Array<Uint8Array | undefined>(header.k + header.m);
+        const slots = Array.from<Uint8Array | undefined>({ length: header.k + header.m });
         for (const s of group) slots[s.header.index] = s.payload;
-        const dataPresent = slots.slice(0, header.k).every(Boolean);
+        const dataPresent = slots.slice(0, header.k).every((x) => x !== undefined);
         const data = dataPresent ? (slots.slice(0, header.k) as Uint8Array[]) : createErasureCoder(header.k, header.m).reconstructData(slots);
         piece = joinData(data, header.pieceLength);
       }

@@ -35,7 +35,7 @@ export async function uploadStripe(shards: readonly EncodedShard[], homes: reado
   const results = await Promise.allSettled(
     shards.map(async (shard, index) => {
       const node = homes[index]!;
-      if (!ctx.health.isHealthy(node.id)) throw new DdcError('DDC_NODE_UNAVAILABLE', `node ${node.id} failed recently; skipped`);
+      if (!ctx.health.isReachable(node.id)) throw new DdcError('DDC_NODE_UNAVAILABLE', `node ${node.id} failed recently; skipped`);
       try {
         await withRetry(() => ctx.transport.putShard(node.url, shard.id, shard.bytes, ctx.signal), ctx.retry, ctx.signal);
       } catch (e) {
