@@ -169,6 +169,29 @@ describe('shard round trips', () => {
     agent.destroy();
   });
 
+  it('answers CORS preflights and exposes the shard headers to pages', async () => {
+    const pre = await rawRequest(`${t.node.url}/v1/shards/${small.id}`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://example.test', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers['access-control-allow-origin'], '*');
+    assert.match(String(pre.headers['access-control-allow-methods']), /PUT/);
+    assert.equal(pre.headers['access-control-allow-headers'], 'content-type');
+    const s = makeShard(500);
+    const put = await rawRequest(`${t.node.url}/v1/shards/${s.id}`, { method: 'PUT', headers: { origin: 'http://example.test', 'content-length': s.bytes.length }, body: s.bytes });
+    assert.equal(put.status, 201);
+    assert.equal(put.headers['access-control-allow-origin'], '*');
+    const get = await rawRequest(`${t.node.url}/v1/shards/${s.id}`, { headers: { origin: 'http://example.test' } });
+    assert.equal(get.headers['access-control-allow-origin'], '*');
+    assert.match(String(get.headers['access-control-expose-headers']), /x-ddc-shard-id/);
+    const err = await rawRequest(`${t.node.url}/v1/shards/${'0'.repeat(64)}`, { headers: { origin: 'http://example.test' } });
+    assert.equal(err.status, 404);
+    assert.equal(err.headers['access-control-allow-origin'], '*');
+    const plain = await rawRequest(`${t.node.url}/v1/shards/${s.id}`);
+    assert.equal(plain.headers['access-control-allow-origin'], undefined, 'no CORS headers for non-browser clients');
+  });
+
   it('health and info', async () => {
     const h = await rawRequest(`${t.node.url}/health`);
     assert.equal(h.status, 200);

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pieceShardNotFound, shardNotFound, shuttingDown, tooLarge } from '../errors.js';
 import { NODE_VERSION } from '../version.js';
 import { answerChallenge } from './challenge.js';
+import { answerOptions, applyCors } from './cors.js';
 import type { NodeContext } from './context.js';
 import { declaredLength, refuseBody } from './body.js';
 import { sendError, sendJson } from './respond.js';
@@ -40,6 +41,7 @@ export function createNodeServer(ctx: NodeContext): Server {
   );
   // Expect: 100-continue lets a client learn of a refusal before it sends the body.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    applyCors(req, res);
     const declared = declaredLength(req);
     if (req.method === 'PUT' && declared !== undefined && declared > ctx.config.maxShardBytes) {
       sendError(res, tooLarge(ctx.config.maxShardBytes, declared), ctx.log, true);
@@ -58,6 +60,8 @@ export function createNodeServer(ctx: NodeContext): Server {
 function handle(ctx: NodeContext, req: IncomingMessage, res: ServerResponse): void {
   // While draining, every answer tells the client to move on to another connection.
   if (ctx.draining) res.shouldKeepAlive = false;
+  applyCors(req, res);
+  if (req.method === 'OPTIONS') return answerOptions(req, res);
   let route: Route;
   try {
     route = parseRoute(req.method ?? 'GET', req.url ?? '/');
