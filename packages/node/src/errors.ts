@@ -61,3 +61,15 @@ export function shardCorrupt(id: string, cause: unknown): DdcError {
     details: { id },
   });
 }
+
+/** A full disk is the node's condition, not a bug: the client should place the shard elsewhere. */
+export function diskError(e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new DdcError('DDC_NODE_UNAVAILABLE', 'the node has no disk space left for this shard', {
+      cause: e,
+      hint: 'Store the shard on another node; the operator must free space or add capacity',
+    });
+  }
+  return e;
+}

@@ -93,6 +93,7 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
     clearTimeout(timer);
     server.closeAllConnections();
     await listenerClosed;
+    server.close(); // not listening any more: this only stops node:http's timeout checks
     await store.close();
   };
 

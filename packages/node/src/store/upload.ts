@@ -4,6 +4,7 @@
  * known to be large. Nothing is visible to readers until `end()` has committed it.
  */
 import { DdcError, ShardVerifier, headerLength, toHex, type ShardHeader } from '@ddc/core';
+import { diskError } from '../errors.js';
 import { TempFile } from './temp-file.js';
 
 export interface PutResult {
@@ -53,16 +54,18 @@ export class ShardUpload {
     if (declaredLength !== undefined && declaredLength > sink.inlineThreshold) this.toFile();
   }
 
-  get bytesReceived(): number {
-    return this.verifier.bytesReceived;
-  }
-
   /** Takes the next part of the body. Throws a DdcError as soon as the bytes cannot be a good shard. False: wait for `drained()`. */
   write(chunk: Uint8Array): boolean {
     if (this.done) throw new DdcError('DDC_INTERNAL', 'write after the upload ended');
     this.verifier.update(chunk);
     if (!this.headerChecked && this.verifier.header) this.checkHeader(this.verifier.header);
-    if (this.temp) return this.temp.push(chunk);
+    if (this.temp) {
+      try {
+        return this.temp.push(chunk);
+      } catch (e) {
+        throw diskError(e);
+      }
+    }
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (this.buffered > this.sink.inlineThreshold) this.toFile();
@@ -122,7 +125,7 @@ export class ShardUpload {
       return await this.sink.commit(verified);
     } catch (e) {
       await this.temp?.discard();
-      throw e;
+      throw diskError(e);
     } finally {
       this.chunks = [];
       this.sink.release(this);
