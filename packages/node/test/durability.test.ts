@@ -62,6 +62,10 @@ describe('the store across restarts', () => {
       await writeFile(join(dir.path, 'LOCK'), JSON.stringify({ pid: dead, token: 'x' }));
       const node = await startNode(nodeConfig(dir.path), silent);
       await node.close();
+      // A dead node whose pid this process now has (pid reuse after a restart).
+      await writeFile(join(dir.path, 'LOCK'), JSON.stringify({ pid: process.pid, token: 'y' }));
+      const again = await startNode(nodeConfig(dir.path), silent);
+      await again.close();
     } finally {
       await dir.remove();
     }

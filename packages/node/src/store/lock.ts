@@ -7,6 +7,7 @@
  */
 import { link, open, readFile, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { storeLocked } from '../errors.js';
 
 export interface FolderLock {
@@ -17,6 +18,9 @@ interface LockBody {
   pid: number;
   token: string;
 }
+
+/** Lock files this process holds: a LOCK naming our pid but not in here is a dead process's whose pid we reuse. */
+const held = new Set<string>();
 
 function alive(pid: number): boolean {
   try {
@@ -58,21 +62,23 @@ async function tryCreate(file: string, body: LockBody): Promise<boolean> {
 }
 
 /** Takes the folder's lock or throws DDC_STORE_LOCKED naming the holder. */
-export async function lockFolder(dir: string, file: string): Promise<FolderLock> {
+export async function lockFolder(dir: string, lockFile: string): Promise<FolderLock> {
+  const file = resolve(lockFile);
   const body: LockBody = { pid: process.pid, token: randomBytes(8).toString('hex') };
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await tryCreate(file, body)) {
+      held.add(file);
       return {
         async release() {
+          held.delete(file);
           const current = await readLock(file);
           if (current?.token === body.token) await unlink(file).catch(() => undefined);
         },
       };
     }
     const holder = await readLock(file);
-    if (holder && alive(holder.pid)) {
-      throw storeLocked(dir, holder.pid === process.pid ? 'another node in this process' : `process ${holder.pid}`);
-    }
+    if (holder && holder.pid === process.pid && held.has(file)) throw storeLocked(dir, 'another node in this process');
+    if (holder && holder.pid !== process.pid && alive(holder.pid)) throw storeLocked(dir, `process ${holder.pid}`);
     await unlink(file).catch(() => undefined); // stale: its owner is gone
   }
   throw storeLocked(dir, 'another process that keeps taking the lock');
