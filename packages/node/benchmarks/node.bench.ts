@@ -1,7 +1,7 @@
 /**
  * Micro benchmark of one storage node against a bare node:http + fsync baseline, both in
  * child processes, measured in the same run: 4 KiB GET/PUT ops/s and 16 MiB PUT/GET MB/s.
- * `node packages/node/dist/benchmarks/node.bench.js [--quick]`
+ * `node packages/node/dist/benchmarks/node.bench.js [--quick] [--node-first]`
  */
 import '@ddc/client/platform/node-crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -66,25 +66,32 @@ async function run(count: number, inFlight: number, op: (i: number) => Promise<u
 
 async function measure(name: string, url: string, path: (s: EncodedShard) => string): Promise<Record<string, number>> {
   const small = Array.from({ length: 256 }, () => shard(4096 - 100));
-  const large = Array.from({ length: Math.min(LARGE_COUNT, 8) }, () => shard(16 * 1024 * 1024 - 512));
+  const large = Array.from({ length: LARGE_COUNT }, () => shard(16 * 1024 * 1024 - 512));
   const out: Record<string, number> = {};
   out[`${name}_small_put_ops`] = SMALL_OPS / 4 / (await run(SMALL_OPS / 4, IN_FLIGHT, (i) => call(`${url}${path(small[i % small.length]!)}`, 'PUT', small[i % small.length]!.bytes)));
   out[`${name}_small_get_ops`] = SMALL_OPS / (await run(SMALL_OPS, IN_FLIGHT, (i) => call(`${url}${path(small[i % small.length]!)}`, 'GET')));
   const bytes = LARGE_COUNT * large[0]!.bytes.length;
-  out[`${name}_large_put_MBps`] = bytes / 1e6 / (await run(LARGE_COUNT, 4, (i) => call(`${url}${path(large[i % large.length]!)}${name === 'baseline' ? `_${i}` : ''}`, 'PUT', large[i % large.length]!.bytes)));
-  out[`${name}_large_get_MBps`] = bytes / 1e6 / (await run(LARGE_COUNT, 4, (i) => call(`${url}${path(large[i % large.length]!)}${name === 'baseline' ? `_${i % large.length}` : ''}`, 'GET')));
+  out[`${name}_large_put_MBps`] = bytes / 1e6 / (await run(LARGE_COUNT, 4, (i) => call(`${url}${path(large[i]!)}`, 'PUT', large[i]!.bytes)));
+  out[`${name}_large_get_MBps`] = bytes / 1e6 / (await run(LARGE_COUNT, 4, (i) => call(`${url}${path(large[i]!)}`, 'GET')));
   return out;
 }
 
 const root = await mkdtemp(join(tmpdir(), 'ddc-node-bench-'));
 const results: Record<string, number> = {};
+
+async function phase(name: 'baseline' | 'node'): Promise<void> {
+  const dir = join(root, name);
+  const server = await serve(name === 'node' ? ['node', JSON.stringify({ version: 1, id: 'bench', zone: 'z', dataDir: dir })] : ['baseline', dir]);
+  Object.assign(results, await measure(name, server.url, (s) => (name === 'node' ? `/v1/shards/${s.id}` : `/${s.id}`)));
+  await new Promise((r) => server.child.once('exit', r).kill('SIGTERM'));
+  // Free the page cache of this phase's files so the next starts from the same state.
+  await rm(dir, { recursive: true, force: true });
+}
+
 try {
-  const base = await serve(['baseline', join(root, 'baseline')]);
-  Object.assign(results, await measure('baseline', base.url, (s) => `/${s.id}`));
-  base.child.kill('SIGTERM');
-  const node = await serve(['node', JSON.stringify({ version: 1, id: 'bench', zone: 'z', dataDir: join(root, 'node') })]);
-  Object.assign(results, await measure('node', node.url, (s) => `/v1/shards/${s.id}`));
-  node.child.kill('SIGTERM');
+  // --node-first swaps the order, to check that a figure does not depend on which ran first.
+  const order = process.argv.includes('--node-first') ? (['node', 'baseline'] as const) : (['baseline', 'node'] as const);
+  for (const name of order) await phase(name);
 } finally {
   agent.destroy();
   await rm(root, { recursive: true, force: true });
