@@ -26,6 +26,8 @@ export interface DevClusterOptions {
   nodeConfig?: (id: string) => Record<string, unknown>;
   /** Reuse the ports of the previous start when free (stable URLs); default true. */
   reusePorts?: boolean;
+  /** Extra Node flags for the node processes (profiling: ['--cpu-prof']). */
+  execArgv?: string[];
 }
 
 interface DevShape {
@@ -151,7 +153,7 @@ export class DevCluster {
   private spawnNode(id: string, zone: string, configFile: string, nodeDir: string): Promise<DevNode> {
     return new Promise((resolvePromise, reject) => {
       // An IPC channel lets the node notice when this process dies, even by SIGKILL.
-      const child = spawn(process.execPath, [DDC_BIN, 'node', 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      const child = spawn(process.execPath, [...(this.options.execArgv ?? []), DDC_BIN, 'node', 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       const log = createWriteStream(join(nodeDir, 'node.log'), { flags: 'a' });
       child.stderr!.pipe(log);
       let listening = false;
