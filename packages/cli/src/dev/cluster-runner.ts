@@ -35,7 +35,8 @@ interface DevShape {
   k: number;
   m: number;
   zones: number;
-  nodes: { id: string; zone: string; port: number }[];
+  /** `member: false` marks a node removed from the descriptor that still runs (draining). */
+  nodes: { id: string; zone: string; port: number; member?: boolean }[];
 }
 
 export interface DevNode {
@@ -116,7 +117,9 @@ export class DevCluster {
       clusterId: 'dev',
       k: this.shape.k,
       m: this.shape.m,
-      nodes: this.shape.nodes.map((n) => ({ id: n.id, zone: n.zone, url: this.nodes.get(n.id)?.url ?? `http://127.0.0.1:${n.port}` })),
+      nodes: this.shape.nodes
+        .filter((n) => n.member !== false)
+        .map((n) => ({ id: n.id, zone: n.zone, url: this.nodes.get(n.id)?.url ?? `http://127.0.0.1:${n.port}` })),
     });
   }
 
@@ -192,6 +195,40 @@ export class DevCluster {
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill(signal);
     await exited;
+  }
+
+  /** Starts a new node and adds it to the descriptor (nodes watching it rebalance). */
+  async addNode(zone?: string): Promise<DevNode> {
+    const taken = new Set(this.shape.nodes.map((n) => n.id));
+    let i = this.shape.nodes.length + 1;
+    while (taken.has(`node-${i}`)) i++;
+    const zones = [...new Set(this.shape.nodes.map((n) => n.zone))];
+    const entry = { id: `node-${i}`, zone: zone ?? zones[(i - 1) % zones.length]!, port: 0 };
+    this.shape.nodes.push(entry);
+    try {
+      const node = await this.startNode(entry.id);
+      await this.writeFiles();
+      return node;
+    } catch (e) {
+      this.shape.nodes = this.shape.nodes.filter((n) => n !== entry);
+      throw e;
+    }
+  }
+
+  /** Takes a node out of the descriptor; its process keeps running so it can drain its shards. */
+  async removeNode(id: string): Promise<void> {
+    const entry = this.shape.nodes.find((n) => n.id === id);
+    if (!entry) throw new DdcError('DDC_INVALID_ARGUMENT', `no node ${id} in this dev cluster`);
+    entry.member = false;
+    await this.writeFiles();
+  }
+
+  /** Stops a removed node for good and forgets it. */
+  async retireNode(id: string): Promise<void> {
+    await this.stopNode(id);
+    this.shape.nodes = this.shape.nodes.filter((n) => n.id !== id);
+    this.nodes.delete(id);
+    await this.writeFiles();
   }
 
   async stop(): Promise<void> {
