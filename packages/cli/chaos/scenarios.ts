@@ -1,0 +1,232 @@
+/**
+ * Chaos scenarios over a dev cluster of real node processes. Each one disturbs the
+ * cluster under load, then checks that every acknowledged object reads back
+ * byte-identical and that full redundancy returns within a bound.
+ */
+import assert from 'node:assert/strict';
+import { readdir, readFile, writeFile, rm, mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { createClient, type DdcClient } from '@ddc/client';
+import { DDC_BIN, type DevCluster } from '../src/dev/cluster-runner.js';
+import { Workload, readBack, randomObject, type AckedObject } from './workload.js';
+import { waitForFullRedundancy, type RedundancyReport } from './redundancy.js';
+
+export interface ChaosEnv {
+  cluster: DevCluster;
+  /** Nodes given test-only faults at their next start (read by the cluster's nodeConfig). */
+  faulty: Map<string, Record<string, unknown>>;
+  /** Seconds of load around each disturbance. */
+  loadSeconds: number;
+  maxObjectSize: number;
+  /** Bound on the return to full redundancy. */
+  redundancyTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+export interface ScenarioResult {
+  name: string;
+  acked: number;
+  putsFailed: number;
+  readsFailed: number;
+  redundancy: RedundancyReport;
+  notes: Record<string, unknown>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freshClient(env: ChaosEnv): DdcClient {
+  return createClient({ cluster: env.cluster.descriptor(), hedgeAfterMs: 150, nodeCooldownMs: 1000 });
+}
+
+function pick<T>(items: readonly T[], n: number): T[] {
+  const copy = [...items];
+  const out: T[] = [];
+  while (out.length < n && copy.length) out.push(copy.splice(Math.floor(Math.random() * copy.length), 1)[0]!);
+  return out;
+}
+
+function memberIds(env: ChaosEnv): string[] {
+  return env.cluster.descriptor().nodes.map((n) => n.id);
+}
+
+/** Every acknowledged object must read back byte-identical; then redundancy must return. */
+async function settle(env: ChaosEnv, name: string, acked: AckedObject[], stats: { putsFailed: number; readsFailed: number }, notes: Record<string, unknown>, scrub = false): Promise<ScenarioResult> {
+  const client = freshClient(env);
+  try {
+    for (const o of acked) assert.ok(await readBack(client, o), `${name}: ${o.cid} (${o.size} bytes) reads back wrong`);
+    const redundancy = await waitForFullRedundancy(env.cluster, client, acked, { timeoutMs: env.redundancyTimeoutMs, scrub });
+    assert.ok(redundancy.healthy, `${name}: full redundancy did not return within ${env.redundancyTimeoutMs} ms: ${JSON.stringify(redundancy.unhealthy.slice(0, 3))}`);
+    const result = { name, acked: acked.length, putsFailed: stats.putsFailed, readsFailed: stats.readsFailed, redundancy, notes };
+    env.log(`${name}: ${acked.length} objects acknowledged, all read back; redundancy back after ${redundancy.passes} repair passes, ${redundancy.seconds.toFixed(1)} s`);
+    return result;
+  } finally {
+    await client.close();
+  }
+}
+
+async function putSome(client: DdcClient, n: number, maxSize: number): Promise<AckedObject[]> {
+  const out: AckedObject[] = [];
+  const { createHash } = await import('node:crypto');
+  for (let i = 0; i < n; i++) {
+    const bytes = randomObject(maxSize);
+    const { cid } = await client.put(bytes);
+    out.push({ cid: cid.toString(), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  }
+  return out;
+}
+
+/** kill -9 of m nodes, one after the other, during a stream of writes and reads. */
+export async function killDuringWrites(env: ChaosEnv): Promise<ScenarioResult> {
+  const client = freshClient(env);
+  const load = new Workload(client, { writers: 2, readers: 2, maxSize: env.maxObjectSize });
+  load.start();
+  const m = env.cluster.descriptor().m;
+  const victims = pick(memberIds(env), m);
+  try {
+    for (const id of victims) {
+      await sleep((env.loadSeconds * 1000) / (m + 2));
+      await env.cluster.stopNode(id, 'SIGKILL');
+      env.log(`killDuringWrites: kill -9 ${id}`);
+    }
+    await sleep((env.loadSeconds * 1000) / (m + 2));
+    await Promise.all(victims.map((id) => env.cluster.startNode(id)));
+    await sleep((env.loadSeconds * 1000) / (m + 2));
+  } finally {
+    await load.stop();
+    await client.close();
+  }
+  assert.deepEqual(load.stats.mismatches, [], 'no acknowledged object ever read back wrong');
+  return settle(env, 'killDuringWrites', load.acked, load.stats, { victims, failureCodes: load.stats.failureCodes });
+}
+
+/** A node's data folder is deleted and the node restarted empty. */
+export async function wipeNode(env: ChaosEnv): Promise<ScenarioResult> {
+  const client = freshClient(env);
+  const acked = await putSome(client, 12, env.maxObjectSize);
+  await client.close();
+  const [victim] = pick(memberIds(env), 1);
+  await env.cluster.stopNode(victim!, 'SIGKILL');
+  await rm(join(env.cluster.dir, 'nodes', victim!, 'data'), { recursive: true, force: true });
+  await env.cluster.startNode(victim!);
+  env.log(`wipeNode: ${victim} restarted with an empty data folder`);
+  return settle(env, 'wipeNode', acked, { putsFailed: 0, readsFailed: 0 }, { victim });
+}
+
+async function shardFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (/^[0-9a-f]{64}$/.test(e.name)) out.push(p);
+    }
+  };
+  await walk(join(dir, 'shards'));
+  return out;
+}
+
+/** Random bytes flipped in shard files on several nodes; scrub finds and mends them. */
+export async function flipBytes(env: ChaosEnv): Promise<ScenarioResult> {
+  const client = freshClient(env);
+  const acked = await putSome(client, 8, Math.max(env.maxObjectSize, 2 * 1024 * 1024));
+  await client.close();
+  const victims = pick(memberIds(env), 3);
+  let flipped = 0;
+  for (const id of victims) {
+    const files = pick(await shardFiles(join(env.cluster.dir, 'nodes', id, 'data')), 3);
+    for (const f of files) {
+      const b = await readFile(f);
+      for (let i = 0; i < 4; i++) {
+        const at = Math.floor(Math.random() * b.length);
+        b[at] = b[at]! ^ (1 + Math.floor(Math.random() * 255));
+      }
+      await writeFile(f, b);
+      flipped++;
+    }
+  }
+  env.log(`flipBytes: damaged ${flipped} shard files on ${victims.join(', ')}`);
+  return settle(env, 'flipBytes', acked, { putsFailed: 0, readsFailed: 0 }, { victims, flipped }, true);
+}
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [DDC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A node that serves wrong bytes and wrong proofs: reads stay correct, audits catch it with evidence. */
+export async function lyingNode(env: ChaosEnv): Promise<ScenarioResult> {
+  const [liar] = pick(memberIds(env), 1);
+  env.faulty.set(liar!, { corruptReads: true, badProofs: true });
+  await env.cluster.stopNode(liar!);
+  await env.cluster.startNode(liar!);
+  const client = freshClient(env);
+  const load = new Workload(client, { writers: 1, readers: 3, maxSize: env.maxObjectSize });
+  load.start();
+  await sleep(env.loadSeconds * 500);
+  await load.stop();
+  await client.close();
+  assert.deepEqual(load.stats.mismatches, [], 'reads never returned the liar\'s bytes');
+  const work = await mkdtemp(join(tmpdir(), 'ddc-audit-'));
+  try {
+    const evidence = join(work, 'evidence.json');
+    const audit = await runCli(['audit', '--samples', '60', '--cluster', env.cluster.clusterFile, '--evidence', evidence, '--json']);
+    assert.equal(audit.code, 1, `audit should fail: ${audit.stdout}${audit.stderr}`);
+    const report = JSON.parse(audit.stdout) as { nodes: { nodeId: string; passed: number; failed: number }[] };
+    const byNode = new Map(report.nodes.map((n) => [n.nodeId, n]));
+    assert.ok((byNode.get(liar!)?.failed ?? 0) > 0, `the liar ${liar} failed challenges`);
+    for (const n of report.nodes) if (n.nodeId !== liar) assert.equal(n.failed, 0, `honest ${n.nodeId} passed every challenge`);
+    const verified = await runCli(['audit', 'verify', evidence, '--json']);
+    assert.equal(verified.code, 0, `ddc audit verify accepts the evidence: ${verified.stdout}${verified.stderr}`);
+    env.log(`lyingNode: ${liar} failed ${byNode.get(liar!)!.failed} challenges; evidence verified`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    env.faulty.delete(liar!);
+    await env.cluster.stopNode(liar!);
+    await env.cluster.startNode(liar!);
+  }
+  // The liar's copies were served wrong but stored right; once honest again the cluster is whole.
+  return settle(env, 'lyingNode', load.acked, load.stats, { liar }, true);
+}
+
+/** A node joins, then another leaves, while writes and reads go on. */
+export async function membershipChange(env: ChaosEnv): Promise<ScenarioResult> {
+  const client = freshClient(env);
+  const load = new Workload(client, { writers: 2, readers: 2, maxSize: env.maxObjectSize });
+  load.start();
+  let added = '';
+  let removed = '';
+  try {
+    await sleep(env.loadSeconds * 300);
+    added = (await env.cluster.addNode()).id;
+    env.log(`membershipChange: added ${added}`);
+    await sleep(env.loadSeconds * 300);
+    removed = pick(memberIds(env).filter((id) => id !== added), 1)[0]!;
+    await env.cluster.removeNode(removed);
+    env.log(`membershipChange: removed ${removed} (draining)`);
+    await sleep(env.loadSeconds * 400);
+  } finally {
+    await load.stop();
+    await client.close();
+  }
+  assert.deepEqual(load.stats.mismatches, []);
+  const result = await settle(env, 'membershipChange', load.acked, load.stats, { added, removed });
+  // Drained: the removed node gave every shard to its new home before deleting it.
+  const info = (await (await fetch(`${env.cluster.nodes.get(removed)!.url}/info`)).json()) as { shards: number };
+  assert.equal(info.shards, 0, `${removed} drained all its shards`);
+  await env.cluster.retireNode(removed);
+  return result;
+}
