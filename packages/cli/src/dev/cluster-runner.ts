@@ -28,6 +28,8 @@ export interface DevClusterOptions {
   reusePorts?: boolean;
   /** Extra Node flags for the node processes (profiling: ['--cpu-prof']). */
   execArgv?: string[];
+  /** A command prefix per node, e.g. ['ip', 'netns', 'exec', 'ns1'] to run it in a network namespace. */
+  launcher?: (id: string) => string[];
 }
 
 interface DevShape {
@@ -156,7 +158,9 @@ export class DevCluster {
   private spawnNode(id: string, zone: string, configFile: string, nodeDir: string): Promise<DevNode> {
     return new Promise((resolvePromise, reject) => {
       // An IPC channel lets the node notice when this process dies, even by SIGKILL.
-      const child = spawn(process.execPath, [...(this.options.execArgv ?? []), DDC_BIN, 'node', 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      const argv = [process.execPath, ...(this.options.execArgv ?? []), DDC_BIN, 'node', 'start', '--config', configFile];
+      const [command, ...args] = [...(this.options.launcher?.(id) ?? []), ...argv] as [string, ...string[]];
+      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       const log = createWriteStream(join(nodeDir, 'node.log'), { flags: 'a' });
       child.stderr!.pipe(log);
       let listening = false;
