@@ -7,3 +7,4 @@ export * from './placement.js';
 export * from './cluster.js';
 export * from './unixfs/index.js';
 export * from './erasure/index.js';
+export * from './identity/index.js';
