@@ -4,6 +4,7 @@
  */
 import { DdcError } from './errors.js';
 import { validateStripeParams } from './shard.js';
+import { isPublicKeyHex } from './identity/keys.js';
 
 export interface ClusterNode {
   /** Stable node id: lowercase letters, digits and dashes. */
@@ -11,6 +12,8 @@ export interface ClusterNode {
   /** Base URL of the node's HTTP API, e.g. http://127.0.0.1:7001 */
   url: string;
   zone: string;
+  /** The node's Ed25519 identity key, 64 lowercase hex digits (as in its /info). Optional. */
+  publicKey?: string;
 }
 
 export interface ClusterDescriptor {
@@ -60,7 +63,7 @@ export function parseClusterDescriptor(input: unknown): ClusterDescriptor {
   const nodes: ClusterNode[] = o.nodes.map((n: unknown, i) => {
     if (!n || typeof n !== 'object') throw invalid(`nodes[${i}] is not an object`, 'Give each node an id, url and zone');
     const node = n as Record<string, unknown>;
-    refuseUnknownKeys(node, ['id', 'url', 'zone'], `nodes[${i}]`);
+    refuseUnknownKeys(node, ['id', 'url', 'zone', 'publicKey'], `nodes[${i}]`);
     if (typeof node.id !== 'string' || !NODE_ID.test(node.id)) throw invalid(`nodes[${i}].id "${String(node.id)}"`, 'Use 1-64 lowercase letters, digits and dashes');
     if (ids.has(node.id)) throw invalid(`node id "${node.id}" appears twice`, 'Give every node its own id');
     ids.add(node.id);
@@ -73,7 +76,12 @@ export function parseClusterDescriptor(input: unknown): ClusterDescriptor {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`nodes[${i}].url must be http or https`, 'Use an absolute http(s) URL');
     if (typeof node.zone !== 'string' || node.zone.length === 0) throw invalid(`nodes[${i}].zone is missing`, 'Name the zone (failure domain) the node runs in');
-    return { id: node.id, url: node.url.replace(/\/+$/, ''), zone: node.zone };
+    if (node.publicKey !== undefined && !isPublicKeyHex(node.publicKey)) {
+      throw invalid(`nodes[${i}].publicKey is not 64 lowercase hex digits`, 'Copy the key from the node\'s /info, or remove it');
+    }
+    const out: ClusterNode = { id: node.id, url: node.url.replace(/\/+$/, ''), zone: node.zone };
+    if (node.publicKey !== undefined) out.publicKey = node.publicKey;
+    return out;
   });
   if (nodes.length < o.k + o.m) {
     throw invalid(`${nodes.length} nodes cannot hold stripes of k + m = ${o.k + o.m} shards on distinct nodes`, 'Add nodes or lower k and m');

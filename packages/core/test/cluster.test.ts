@@ -40,3 +40,14 @@ test('small pieces are replicated m + 1 times, large ones coded', () => {
   assert.deepEqual(stripeLayout(100, d), { k: 1, m: 2, count: 3, replicated: true });
   assert.deepEqual(stripeLayout(1 << 20, d), { k: 4, m: 2, count: 6, replicated: false });
 });
+
+test('nodes may carry their Ed25519 public key (64 lowercase hex); other forms are refused', () => {
+  const key = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+  const withKey = { ...good, nodes: nodes.map((n, i) => (i === 0 ? { ...n, publicKey: key } : n)) };
+  const d = parseClusterDescriptor(withKey);
+  assert.equal(d.nodes[0]!.publicKey, key);
+  assert.equal('publicKey' in d.nodes[1]!, false, 'absent keys stay absent');
+  assert.deepEqual(parseClusterDescriptor(JSON.parse(JSON.stringify(d))), d, 'round trip');
+  for (const bad of [key.toUpperCase(), key.slice(2), `${key}00`, 42, null, ''])
+    assert.equal(code({ ...good, nodes: nodes.map((n, i) => (i === 0 ? { ...n, publicKey: bad } : n)) }), 'DDC_INVALID_CLUSTER', String(bad));
+});
