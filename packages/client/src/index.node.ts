@@ -10,6 +10,7 @@ import { UndiciTransport } from './transport/undici.js';
 
 export * from './index.js';
 export { UndiciTransport, type UndiciTransportOptions } from './transport/undici.js';
+export { FileMembership, clusterViewHash, type FileMembershipOptions, type MembershipChange } from './membership-file.js';
 
 function openFile(path: string): AsyncIterable<Uint8Array> {
   // 1 MiB reads match the chunk size, so most chunks are views with no copy.
