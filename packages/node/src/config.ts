@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { invalidConfig } from './errors.js';
+import { parseRepairConfig, parseScrubConfig, type RepairConfig, type ScrubConfig } from './workers/config.js';
 
 /**
  * TEST-ONLY fault injection. Never set these on a node that holds real data: they make
@@ -44,10 +45,17 @@ export interface NodeConfig {
   shutdownTimeoutMs: number;
   /** TEST-ONLY, see NodeFaults. */
   faults?: NodeFaults;
+  /** Cluster descriptor file (relative to the config file's folder); without it the repair and scrub workers stay off. */
+  cluster?: string;
+  /** The repair and rebalance worker (workers/config.ts has the defaults). */
+  repair: RepairConfig;
+  /** The scrub worker (workers/config.ts has the defaults). */
+  scrub: ScrubConfig;
 }
 
 /** What a caller writes: the required keys, and any defaults it wants to override. */
-export type NodeConfigInput = Pick<NodeConfig, 'version' | 'id' | 'zone' | 'dataDir'> & Partial<Omit<NodeConfig, 'version' | 'id' | 'zone' | 'dataDir'>>;
+export type NodeConfigInput = Pick<NodeConfig, 'version' | 'id' | 'zone' | 'dataDir'> &
+  Partial<Omit<NodeConfig, 'version' | 'id' | 'zone' | 'dataDir' | 'repair' | 'scrub'>> & { repair?: Partial<RepairConfig>; scrub?: Partial<ScrubConfig> };
 
 export const NODE_CONFIG_DEFAULTS = {
   host: '127.0.0.1',
@@ -60,7 +68,7 @@ export const NODE_CONFIG_DEFAULTS = {
   shutdownTimeoutMs: 10_000,
 } as const;
 
-const KEYS = ['version', 'id', 'zone', 'dataDir', 'faults', ...Object.keys(NODE_CONFIG_DEFAULTS)] as const;
+const KEYS = ['version', 'id', 'zone', 'dataDir', 'faults', 'cluster', 'repair', 'scrub', ...Object.keys(NODE_CONFIG_DEFAULTS)] as const;
 const FAULT_KEYS = ['corruptReads', 'delayMs'] as const;
 const NODE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** LMDB keeps values of this size well; bigger shards belong in files. */
@@ -140,7 +148,15 @@ export function parseNodeConfig(input: unknown, baseDir?: string): NodeConfig {
     maxQueuedWrites: num('maxQueuedWrites'),
     requestTimeoutMs: num('requestTimeoutMs'),
     shutdownTimeoutMs: num('shutdownTimeoutMs'),
+    repair: parseRepairConfig(input.repair),
+    scrub: parseScrubConfig(input.scrub),
   };
+  if (input.cluster !== undefined) {
+    if (typeof input.cluster !== 'string' || input.cluster.length === 0 || input.cluster.includes('\0')) {
+      throw invalidConfig('cluster must be a path', 'Set "cluster" to the cluster descriptor file (e.g. "../cluster.json"), or leave it out');
+    }
+    config.cluster = resolve(baseDir ?? process.cwd(), input.cluster);
+  }
   if (config.inlineThreshold > config.maxShardBytes) {
     throw invalidConfig(`inlineThreshold ${config.inlineThreshold} exceeds maxShardBytes ${config.maxShardBytes}`, 'Lower inlineThreshold');
   }

@@ -12,4 +12,12 @@ export { parseRoute, canonicalCid, MAX_URL_BYTES, type Route } from './http/rout
 export type { ChallengeAnswer } from './http/challenge.js';
 export type { Logger } from './http/respond.js';
 export { NODE_VERSION } from './version.js';
+export {
+  REPAIR_DEFAULTS, SCRUB_DEFAULTS, DEV_REPAIR_CONFIG, DEV_SCRUB_CONFIG, PRIORITY_FACTORS,
+  type RepairConfig, type ScrubConfig, type RepairPriority,
+} from './workers/config.js';
+export type { RepairRunSummary, RepairStatus, RepairFailure } from './workers/repair.js';
+export type { ScrubPassSummary, ScrubStatus, ScrubFinding } from './workers/scrub.js';
+export type { MembershipStatus } from './membership/node-membership.js';
+export { TokenBucket, type TokenBucketClock } from './workers/token-bucket.js';
 export { DdcError, isDdcError, ERROR_STATUS, type DdcErrorCode } from './errors.js';

@@ -12,6 +12,8 @@ import type { Logger } from './http/respond.js';
 import { createNodeServer } from './http/server.js';
 import { WriteGate } from './http/write-gate.js';
 import { PieceStore } from './store/piece-store.js';
+import { startWorkers } from './workers/index.js';
+import type { Membership } from '@ddc/client';
 
 export interface RunningNode {
   /** Base URL of the node's API, e.g. http://127.0.0.1:41234 */
@@ -29,6 +31,8 @@ export interface RunningNode {
 export interface StartNodeOptions {
   /** Where error events go (one object each); default: JSON lines on stderr. */
   log?: Logger;
+  /** Cluster membership for the repair and scrub workers, instead of the config's `cluster` file. */
+  membership?: Membership;
 }
 
 export const stderrLogger: Logger = (event) => {
@@ -72,6 +76,14 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
     (e: unknown) => log({ event: 'error', message: `orphan sweep failed: ${String(e)}` }),
   );
   const port = (server.address() as AddressInfo).port;
+  try {
+    const workers = await startWorkers({ config, store, log, ...(options.membership ? { membership: options.membership } : {}) });
+    if (workers) ctx.workers = workers;
+  } catch (e) {
+    server.close();
+    await store.close();
+    throw e;
+  }
 
   let resolveClosed!: () => void;
   let rejectClosed!: (e: unknown) => void;
@@ -85,6 +97,7 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
   const shutdown = async (): Promise<void> => {
     ctx.draining = true;
     ctx.gate.close();
+    await ctx.workers?.close();
     // Stop accepting connections, but keep open ones: they may be mid-write, and a
     // health check on them should see the 503.
     const listenerClosed = new Promise<void>((r) => NetServer.prototype.close.call(server, () => r()));

@@ -3,6 +3,7 @@ import type { NodeConfig } from '../config.js';
 import type { PieceStore } from '../store/piece-store.js';
 import type { Logger } from './respond.js';
 import type { WriteGate } from './write-gate.js';
+import type { NodeWorkers } from '../workers/index.js';
 
 export interface NodeContext {
   readonly config: NodeConfig;
@@ -12,4 +13,6 @@ export interface NodeContext {
   readonly startedAt: string;
   /** Set when close() starts: health answers 503 and writes are refused. */
   draining: boolean;
+  /** Repair and scrub, when the node knows its cluster (config.cluster). */
+  workers?: NodeWorkers;
 }

@@ -18,7 +18,12 @@ export type Route =
   | { kind: 'piece'; cid: string }
   | { kind: 'list'; after: string | undefined; limit: number }
   | { kind: 'health'; method: 'GET' | 'HEAD' }
-  | { kind: 'info' };
+  | { kind: 'info' }
+  // Maintenance (http/maintenance.ts): which pieces a node holds, status, repair and scrub passes.
+  | { kind: 'has' }
+  | { kind: 'status' }
+  | { kind: 'repairRun' }
+  | { kind: 'scrubRun' };
 
 function notFound(path: string): DdcError {
   return new DdcError('DDC_NOT_FOUND', `no route ${path}`, { hint: 'See docs/PROTOCOL.md for the node API' });
@@ -115,6 +120,18 @@ export function parseRoute(method: string, url: string): Route {
       return { kind: 'challenge', id, leaf: uint('leaf', parseQuery(query).get('leaf'), 2 ** 32) };
     }
     throw notFound(path);
+  }
+  if (collection === 'pieces' && a === 'has' && b === undefined) {
+    allow(method, path, ['POST'] as const);
+    return { kind: 'has' };
+  }
+  if (collection === 'status' && a === undefined) {
+    allow(method, path, ['GET'] as const);
+    return { kind: 'status' };
+  }
+  if ((collection === 'repair' || collection === 'scrub') && a === 'run' && b === undefined) {
+    allow(method, path, ['POST'] as const);
+    return { kind: collection === 'repair' ? 'repairRun' : 'scrubRun' };
   }
   if (collection === 'pieces' && a !== undefined && a.length > 0 && extra === undefined) {
     const cid = canonicalCid(decode(a));

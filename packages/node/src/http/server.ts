@@ -14,6 +14,7 @@ import { declaredLength, refuseBody } from './body.js';
 import { sendError, sendJson } from './respond.js';
 import { MAX_URL_BYTES, parseRoute, type Route } from './router.js';
 import { handlePut } from './shard-put.js';
+import { handleMaintenance, isMaintenanceRoute } from './maintenance.js';
 import { serveShard } from './shard-read.js';
 
 /** Longer than undici's (and most clients') idle timeout: the client closes first. */
@@ -73,6 +74,7 @@ function handle(ctx: NodeContext, req: IncomingMessage, res: ServerResponse): vo
 }
 
 async function dispatch(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
+  if (isMaintenanceRoute(route)) return handleMaintenance(ctx, req, res, route);
   const delay = ctx.config.faults?.delayMs;
   switch (route.kind) {
     case 'shard': {

@@ -8,7 +8,7 @@
  * A crash between rename and index commit leaves an orphan file; the sweep started at
  * open removes it.
  */
-import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { isShardId } from '@ddc/core';
@@ -158,6 +158,42 @@ export class PieceStore implements UploadSink {
         await this.index.remove(id, meta);
         if (meta.location === 'file') await unlink(shardFilePath(this.layout, id)).catch(ignoreMissing);
         return true;
+      }),
+    );
+  }
+
+  // ---- quarantine (added for the scrub worker, workers/scrub.ts) ----
+
+  /** Where damaged shards are kept for inspection: DATA/quarantine/<id>.<ms since epoch>. */
+  get quarantineDir(): string {
+    return join(this.layout.root, 'quarantine');
+  }
+
+  /**
+   * Takes a damaged shard out of service: its index entries go first (durably, so it is
+   * never served again), then its bytes move to quarantine/ (a file is renamed, inline bytes
+   * are written out). Resolves with the quarantine path (null if the bytes were already
+   * gone), or undefined if the store no longer held the shard.
+   */
+  quarantine(id: string): Promise<{ path: string | null } | undefined> {
+    if (this.closing) return Promise.reject(shuttingDown());
+    return this.track(
+      this.idLocks.run(id, async () => {
+        const meta = this.index.get(id);
+        if (!meta) return undefined;
+        const inline = meta.location === 'inline' ? this.index.getInline(id) : undefined;
+        await this.index.remove(id, meta);
+        await mkdir(this.quarantineDir, { recursive: true });
+        const path = join(this.quarantineDir, `${id}.${Date.now()}`);
+        try {
+          if (meta.location === 'file') await rename(shardFilePath(this.layout, id), path);
+          else if (inline) await writeFile(path, inline);
+          else return { path: null };
+        } catch (e) {
+          ignoreMissing(e);
+          return { path: null };
+        }
+        return { path };
       }),
     );
   }

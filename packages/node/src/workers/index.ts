@@ -1,0 +1,70 @@
+/**
+ * The node's background workers, started when the node knows its cluster (config
+ * `cluster`, or a Membership passed to startNode): repair/rebalance and scrub, sharing one
+ * HTTP transport to the other nodes.
+ */
+import { FileMembership, UndiciTransport, type Membership, type Transport } from '@ddc/client';
+import type { NodeConfig } from '../config.js';
+import type { Logger } from '../http/respond.js';
+import { NodeMembership, type MembershipStatus } from '../membership/node-membership.js';
+import type { PieceStore } from '../store/piece-store.js';
+import { Peers } from './peers.js';
+import { RepairWorker, type RepairStatus } from './repair.js';
+import { ScrubWorker, type ScrubStatus } from './scrub.js';
+import { TokenBucket } from './token-bucket.js';
+
+export interface NodeWorkers {
+  readonly membership: NodeMembership;
+  readonly repair: RepairWorker;
+  readonly scrub: ScrubWorker;
+  status(): Promise<{ membership: MembershipStatus; repair: RepairStatus; scrub: ScrubStatus }>;
+  /** Stops the timers and waits for passes under way to stop (they abort at the next step). */
+  close(): Promise<void>;
+}
+
+export interface StartWorkersOptions {
+  config: NodeConfig;
+  store: PieceStore;
+  log: Logger;
+  /** Overrides config.cluster (tests, embedding). */
+  membership?: Membership;
+  transport?: Transport;
+}
+
+/** Undefined when the node has no membership source: it then only stores and serves. */
+export async function startWorkers(options: StartWorkersOptions): Promise<NodeWorkers | undefined> {
+  const { config, store, log } = options;
+  let inner = options.membership;
+  let source = 'static';
+  if (!inner && config.cluster) {
+    inner = await FileMembership.open(config.cluster, { log });
+    source = config.cluster;
+  }
+  if (!inner) return undefined;
+  const membership = new NodeMembership(inner, source);
+  const ownsTransport = options.transport === undefined;
+  const transport = options.transport ?? new UndiciTransport({ connections: 8, headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000 });
+  const repairBucket = new TokenBucket(0);
+  const repair = new RepairWorker({ nodeId: config.id, store, membership, peers: new Peers(transport, repairBucket), bucket: repairBucket, config: config.repair, log });
+  // Scrub reads at its own pace; the siblings it fetches to mend a copy are few and unmetered.
+  const scrub = new ScrubWorker({ nodeId: config.id, store, membership, peers: new Peers(transport, new TokenBucket(0)), config: config.scrub, log });
+  repair.start();
+  scrub.start();
+  let closing: Promise<void> | undefined;
+  return {
+    membership,
+    repair,
+    scrub,
+    async status() {
+      return { membership: await membership.status(), repair: repair.status(), scrub: scrub.status() };
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled([repair.close(), scrub.close()]);
+        if (ownsTransport) await transport.close?.();
+        if (!options.membership) await membership.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The workers' view of the other nodes: which shards of a set of pieces a node holds
+ * (POST /v1/pieces/has, batched), fetching a shard by (piece, index) and storing one.
+ * Every byte fetched or sent is charged to the worker's bandwidth budget first.
+ */
+import type { ClusterNode } from '@ddc/core';
+import { DdcError } from '@ddc/core';
+import type { Transport } from '@ddc/client';
+import type { TokenBucket } from './token-bucket.js';
+
+/** CIDs per has request: keeps the body near 64 KiB. */
+export const HAS_BATCH = 1000;
+const HAS_TIMEOUT_MS = 15_000;
+
+export interface TrafficCounter {
+  bytesFetched: number;
+  bytesSent: number;
+}
+
+export class Peers {
+  constructor(
+    private readonly transport: Transport,
+    private readonly bucket: TokenBucket,
+  ) {}
+
+  /** For each CID, the indexes `node` holds; throws DDC_NODE_UNAVAILABLE (or the node's error) if it cannot tell. */
+  async has(node: ClusterNode, cids: readonly string[], signal?: AbortSignal): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    for (let at = 0; at < cids.length; at += HAS_BATCH) {
+      const batch = cids.slice(at, at + HAS_BATCH);
+      const url = `${node.url}/v1/pieces/has`;
+      const timeout = AbortSignal.timeout(HAS_TIMEOUT_MS);
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ pieces: batch }),
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+      } catch (cause) {
+        if (signal?.aborted) throw new DdcError('DDC_ABORTED', 'the operation was aborted', { cause: signal.reason });
+        throw new DdcError('DDC_NODE_UNAVAILABLE', `cannot reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      }
+      const text = await res.text().catch(() => '');
+      if (!res.ok) {
+        throw new DdcError(res.status === 404 ? 'DDC_NODE_BAD_RESPONSE' : 'DDC_NODE_UNAVAILABLE', `${url} answered HTTP ${res.status}: ${text.slice(0, 200)}`);
+      }
+      let held: Record<string, unknown>;
+      try {
+        held = (JSON.parse(text) as { held: Record<string, unknown> }).held;
+        if (!held || typeof held !== 'object') throw new Error('no "held" object');
+      } catch (cause) {
+        throw new DdcError('DDC_NODE_BAD_RESPONSE', `${url} answered something that is not {"held":{...}}`, { cause });
+      }
+      for (const cid of batch) {
+        const v = held[cid];
+        out.set(cid, Array.isArray(v) ? v.filter((i): i is number => Number.isInteger(i)) : []);
+      }
+    }
+    return out;
+  }
+
+  /** Shard `index` of `pieceCid` from `node`; `expectedBytes` is charged to the budget before asking. */
+  async fetchShard(node: ClusterNode, pieceCid: string, index: number, expectedBytes: number, traffic: TrafficCounter, signal?: AbortSignal): Promise<Uint8Array> {
+    await this.bucket.take(expectedBytes, signal);
+    const bytes = await this.transport.getPieceShard(node.url, pieceCid, index, signal);
+    traffic.bytesFetched += bytes.length;
+    return bytes;
+  }
+
+  /** Stores a shard on `node`; resolves once the node answered 2xx (it holds the shard durably). */
+  async putShard(node: ClusterNode, id: string, bytes: Uint8Array, traffic: TrafficCounter, signal?: AbortSignal): Promise<{ created: boolean }> {
+    await this.bucket.take(bytes.length, signal);
+    const r = await this.transport.putShard(node.url, id, bytes, signal);
+    traffic.bytesSent += bytes.length;
+    return r;
+  }
+}
