@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { DdcError, parseClusterDescriptor, type ClusterDescriptor } from '@ddc/core';
+import { DEV_REPAIR_CONFIG, DEV_SCRUB_CONFIG } from '@ddc/node';
 
 export const DDC_BIN = fileURLToPath(new URL('../../../bin/ddc.js', import.meta.url));
 
@@ -69,6 +70,9 @@ async function readShape(dir: string): Promise<DevShape | undefined> {
 export class DevCluster {
   readonly nodes = new Map<string, DevNode>();
   private stopping = false;
+  /** Set once start() wrote the files: a restarted node that changes port rewrites them. */
+  private ready = false;
+  private writing: Promise<void> = Promise.resolve();
   onNodeExit: ((node: DevNode, code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
 
   private constructor(readonly dir: string, private shape: DevShape, private readonly options: DevClusterOptions) {}
@@ -102,6 +106,7 @@ export class DevCluster {
     try {
       await Promise.all(shape.nodes.map((n) => cluster.startNode(n.id)));
       await cluster.writeFiles();
+      cluster.ready = true;
     } catch (e) {
       await cluster.stop();
       throw e;
@@ -125,7 +130,14 @@ export class DevCluster {
     });
   }
 
-  private async writeFiles(): Promise<void> {
+  private writeFiles(): Promise<void> {
+    // One writer at a time: concurrent writes would share a temporary file name.
+    const next = this.writing.catch(() => undefined).then(() => this.writeFilesNow());
+    this.writing = next;
+    return next;
+  }
+
+  private async writeFilesNow(): Promise<void> {
     await writeFileDurably(join(this.dir, 'dev.json'), `${JSON.stringify(this.shape, null, 2)}\n`);
     await writeFileDurably(this.clusterFile, `${JSON.stringify(this.descriptor(), null, 2)}\n`);
   }
@@ -137,7 +149,12 @@ export class DevCluster {
     const nodeDir = join(this.dir, 'nodes', id);
     await mkdir(nodeDir, { recursive: true });
     const tryPort = async (port: number) => {
-      const config = { version: 1, id, zone: entry.zone, dataDir: join(nodeDir, 'data'), host: '127.0.0.1', port, ...(this.options.nodeConfig?.(id) ?? {}) };
+      // Nodes watch the descriptor; repair and scrub run at dev pace (a lost or rotten shard is back within two minutes).
+      const config = {
+        version: 1, id, zone: entry.zone, dataDir: join(nodeDir, 'data'), host: '127.0.0.1', port,
+        cluster: this.clusterFile, repair: DEV_REPAIR_CONFIG, scrub: DEV_SCRUB_CONFIG,
+        ...(this.options.nodeConfig?.(id) ?? {}),
+      };
       const configFile = join(nodeDir, 'config.json');
       await writeFileDurably(configFile, `${JSON.stringify(config, null, 2)}\n`);
       return this.spawnNode(id, entry.zone, configFile, nodeDir);
@@ -150,8 +167,10 @@ export class DevCluster {
       if (!reuse) throw e;
       node = await tryPort(0); // the old port is taken: take any free one
     }
+    const oldPort = entry.port;
     entry.port = Number(new URL(node.url).port);
     this.nodes.set(id, node);
+    if (this.ready && oldPort !== entry.port) await this.writeFiles(); // the other nodes must learn the new URL
     return node;
   }
 
