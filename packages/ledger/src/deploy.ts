@@ -7,7 +7,7 @@ import {
   depositVaultAbi, depositVaultBytecode, nodeRegistryAbi, nodeRegistryBytecode, validatorRegistryAbi, validatorRegistryBytecode,
 } from './abis.js';
 import { ledgerChain } from './connect.js';
-import { DEPLOYMENT_FORMAT, DEPLOYMENT_VERSION, type Deployment } from './deployment.js';
+import { DEPLOYMENT_FORMAT, DEPLOYMENT_VERSION, parseDeployment, type Deployment } from './deployment.js';
 import { toLedgerError } from './errors.js';
 import * as v from './validate.js';
 
@@ -65,7 +65,8 @@ export async function deployAll(options: DeployOptions): Promise<Deployment> {
   const buckets = await deploy('BucketRegistry', bucketRegistryAbi, bucketRegistryBytecode, [clusters]);
   const deposits = await deploy('DepositVault', depositVaultAbi, depositVaultBytecode, [token, clusters, admin]);
   const validators = await deploy('ValidatorRegistry', validatorRegistryAbi, validatorRegistryBytecode, [token, minStake, delay, admin]);
-  return {
+  // Through the parser: addresses come back checksummed, as a file read later has them.
+  return parseDeployment({
     format: DEPLOYMENT_FORMAT,
     version: DEPLOYMENT_VERSION,
     chainId,
@@ -73,5 +74,5 @@ export async function deployAll(options: DeployOptions): Promise<Deployment> {
     deployer: admin,
     devToken: options.token === undefined,
     contracts: { token, clusters, nodes, buckets, deposits, validators },
-  };
+  });
 }
