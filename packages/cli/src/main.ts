@@ -6,6 +6,7 @@ import { getCommand, getHelp } from './commands/get.js';
 import { statCommand, statHelp, verifyCommand, verifyHelp } from './commands/stat.js';
 import { devCommand, devHelp } from './commands/dev.js';
 import { nodeCommand, nodeHelp } from './commands/node.js';
+import { clusterCommand, clusterHelp } from './commands/cluster.js';
 
 const HELP = `ddc: the DDC command line
 
@@ -15,6 +16,7 @@ const HELP = `ddc: the DDC command line
   ${getHelp}
   ${statHelp}
   ${verifyHelp}
+  ${clusterHelp}
 
 Commands that talk to a cluster read ./.ddc/cluster.json unless --cluster FILE or DDC_CLUSTER says otherwise.
 --json prints one JSON document on stdout (errors too: {"error":{"code","message"}}).
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   get: getCommand,
   stat: statCommand,
   verify: verifyCommand,
+  cluster: clusterCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -80,3 +80,27 @@ test('errors: usage is exit 2, typed errors exit 1 with their code in --json', a
   const noCluster = await runCli(['put', '-', '--json', '--cluster', join(env.dir, 'nope.json')], { input: new Uint8Array(3) });
   assert.equal((JSON.parse(noCluster.stdout) as { error: { code: string } }).error.code, 'DDC_INVALID_CLUSTER');
 });
+
+test('cluster health: all up and healthy, then a stopped node shows as down', async () => {
+  const cluster = ['--cluster', env.cluster.clusterFile];
+  const ok = await runCli(['cluster', 'health', '--json', ...cluster]);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  const r = JSON.parse(ok.stdout) as { healthy: boolean; totals: { up: number; down: number; shards: number }; nodes: { nodeId: string; up: boolean; repair?: unknown; scrub?: unknown }[] };
+  assert.equal(r.healthy, true);
+  assert.equal(r.totals.up, 6);
+  assert.ok(r.totals.shards > 0);
+  assert.ok(r.nodes.every((n) => n.up && n.repair && n.scrub), 'repair and scrub status reported for every node');
+  await env.cluster.stopNode('node-3', 'SIGKILL');
+  try {
+    const bad = await runCli(['cluster', 'health', '--json', ...cluster]);
+    assert.equal(bad.code, 1);
+    const b = JSON.parse(bad.stdout) as { healthy: boolean; totals: { down: number }; nodes: { nodeId: string; up: boolean }[] };
+    assert.equal(b.healthy, false);
+    assert.equal(b.totals.down, 1);
+    assert.equal(b.nodes.find((n) => n.nodeId === 'node-3')!.up, false);
+    const text = await runCli(['cluster', 'health', ...cluster]);
+    assert.match(text.stdout, /DOWN +node-3/);
+  } finally {
+    await env.cluster.startNode('node-3');
+  }
+});
