@@ -133,16 +133,38 @@ async function shardFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Random bytes flipped in shard files on several nodes; scrub finds and mends them. */
+/** Random bytes flipped in shard files of this scenario's objects on several nodes; scrub finds and mends them. */
 export async function flipBytes(env: ChaosEnv): Promise<ScenarioResult> {
   const client = freshClient(env);
   const acked = await putSome(client, 8, Math.max(env.maxObjectSize, 2 * 1024 * 1024));
+  // Where each shard of these objects lives (file names are shard ids), and its piece.
+  const pieceOf = new Map<string, string>();
+  const onNode = new Map<string, Set<string>>();
+  for (const o of acked) {
+    for (const p of (await client.stat(o.cid)).pieces) {
+      for (const sh of p.shards) {
+        pieceOf.set(sh.shardId, p.cid);
+        onNode.set(sh.nodeId, (onNode.get(sh.nodeId) ?? new Set()).add(sh.shardId));
+      }
+    }
+  }
   await client.close();
+  const m = env.cluster.descriptor().m;
+  // At most m damaged shards per stripe: more would be real loss, not a test of repair.
+  const damagedPerPiece = new Map<string, number>();
   const victims = pick(memberIds(env), 3);
   let flipped = 0;
   for (const id of victims) {
-    const files = pick(await shardFiles(join(env.cluster.dir, 'nodes', id, 'data')), 3);
-    for (const f of files) {
+    const mine = onNode.get(id) ?? new Set<string>();
+    const files = (await shardFiles(join(env.cluster.dir, 'nodes', id, 'data'))).filter((f) => mine.has(f.slice(-64)));
+    const chosen: string[] = [];
+    for (const f of pick(files, files.length)) {
+      const piece = pieceOf.get(f.slice(-64))!;
+      if (chosen.length === 3 || (damagedPerPiece.get(piece) ?? 0) >= m) continue;
+      damagedPerPiece.set(piece, (damagedPerPiece.get(piece) ?? 0) + 1);
+      chosen.push(f);
+    }
+    for (const f of chosen) {
       const b = await readFile(f);
       for (let i = 0; i < 4; i++) {
         const at = Math.floor(Math.random() * b.length);
@@ -152,6 +174,11 @@ export async function flipBytes(env: ChaosEnv): Promise<ScenarioResult> {
       flipped++;
     }
   }
+  assert.ok(flipped > 0, 'some shard files of these objects were damaged');
+  const check = freshClient(env);
+  const damaged = await Promise.all(acked.map((o) => check.verify(o.cid).then((r) => !r.healthy)));
+  await check.close();
+  assert.ok(damaged.some(Boolean), 'verify sees the damage before scrub mends it');
   env.log(`flipBytes: damaged ${flipped} shard files on ${victims.join(', ')}`);
   return settle(env, 'flipBytes', acked, { putsFailed: 0, readsFailed: 0 }, { victims, flipped }, true);
 }

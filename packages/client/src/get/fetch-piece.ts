@@ -6,7 +6,9 @@
  * verification. Each shard is checked against its header's root; headers are grouped by
  * their stripe fields and roots (multi-node comparison), and a group of k agreeing shards
  * is decoded and checked against the CID. A lying node's group fails and the next one is
- * tried, until every home has been asked.
+ * tried, until every home has been asked. Then, once, every member is asked what it holds
+ * of the piece: while shards move after a membership change (or after a degraded write),
+ * a shard may sit on a member that is not its home, or under another index.
  */
 import {
   DdcError, createErasureCoder, joinData, placeStripe, stripeLayout, toHex, verifyBlock, verifyShard,
@@ -56,6 +58,7 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
     let count = known?.count ?? width;
     let verified = 0;
     let done = false;
+    let discovery: 'not yet' | 'running' | 'done' = 'not yet';
     let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
 
     const finish = (err: unknown, bytes?: Uint8Array) => {
@@ -142,6 +145,32 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       tryDecode(key);
     };
 
+    const bestGroup = () => Math.max(0, ...[...groups.values()].map((g) => g.length));
+
+    /** Every planned request has answered without enough good shards: look further, once, then give up. */
+    const exhausted = () => {
+      if (done || inFlight > 0 || next < order.length || discovery === 'running') return;
+      if (discovery === 'done') return fail();
+      discovery = 'running';
+      const asked = new Set(order.map((o) => `${o.node.id}/${o.index}`));
+      void Promise.all(
+        view.nodes.map((node) =>
+          ctx.transport.listPiece(node.url, cid.toString(), controller.signal).then(
+            (held) => held.map((h) => ({ node, index: h.index })),
+            () => [],
+          ),
+        ),
+      ).then((found) => {
+        discovery = 'done';
+        if (done) return;
+        for (const f of found.flat()) {
+          if (f.index < count && !asked.has(`${f.node.id}/${f.index}`)) order.push(f);
+        }
+        launch(Math.max(1, needed - bestGroup()));
+        exhausted();
+      });
+    };
+
     const launch = (n: number) => {
       for (let i = 0; i < n && !done; i++) {
         while (next < order.length && order[next]!.index >= count) next++;
@@ -154,7 +183,7 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
           (bytes) => {
             inFlight--;
             if (!done) onShard(attempt, bytes);
-            if (!done && inFlight === 0 && next >= order.length) fail();
+            exhausted();
           },
           (e: unknown) => {
             inFlight--;
@@ -163,7 +192,7 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
             if (e instanceof DdcError && e.code === 'DDC_NODE_UNAVAILABLE') ctx.health.markDown(node.id);
             if (ctx.signal?.aborted) return fail();
             launch(1);
-            if (inFlight === 0 && !done) fail();
+            exhausted();
           },
         );
       }
@@ -172,5 +201,6 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
     if (ctx.signal?.aborted) return fail();
     launch(needed);
     armHedge();
+    exhausted();
   });
 }
