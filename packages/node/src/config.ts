@@ -16,6 +16,8 @@ export interface NodeFaults {
   corruptReads?: boolean;
   /** Wait this many ms before answering any shard, piece or challenge request. */
   delayMs?: number;
+  /** Answer challenges with a wrong proof (a flipped proof hash, or leaf byte), signed all the same. */
+  badProofs?: boolean;
 }
 
 export interface NodeConfig {
@@ -69,7 +71,7 @@ export const NODE_CONFIG_DEFAULTS = {
 } as const;
 
 const KEYS = ['version', 'id', 'zone', 'dataDir', 'faults', 'cluster', 'repair', 'scrub', ...Object.keys(NODE_CONFIG_DEFAULTS)] as const;
-const FAULT_KEYS = ['corruptReads', 'delayMs'] as const;
+const FAULT_KEYS = ['corruptReads', 'delayMs', 'badProofs'] as const;
 const NODE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** LMDB keeps values of this size well; bigger shards belong in files. */
 const MAX_INLINE = 1024 * 1024;
@@ -112,6 +114,10 @@ function parseFaults(input: unknown): NodeFaults {
     faults.corruptReads = input.corruptReads;
   }
   if (input.delayMs !== undefined) faults.delayMs = int('faults.delayMs', input.delayMs, [0, 60_000]);
+  if (input.badProofs !== undefined) {
+    if (typeof input.badProofs !== 'boolean') throw invalidConfig('faults.badProofs must be true or false', 'Remove it or set a boolean');
+    faults.badProofs = input.badProofs;
+  }
   return faults;
 }
 

@@ -10,6 +10,7 @@ export type { ShardMeta, ShardLocation } from './store/meta-codec.js';
 export { STORE_FORMAT, STORE_VERSION } from './store/layout.js';
 export { parseRoute, canonicalCid, MAX_URL_BYTES, type Route } from './http/router.js';
 export type { ChallengeAnswer } from './http/challenge.js';
+export { loadOrCreateIdentity, IDENTITY_KEY_FILE, type NodeIdentity } from './identity.js';
 export type { Logger } from './http/respond.js';
 export { NODE_VERSION } from './version.js';
 export {

@@ -15,6 +15,6 @@ export async function runNodeFromConfigFile(path: string, options: StartNodeOpti
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }).catch(() => undefined);
-  process.stdout.write(`${JSON.stringify({ event: 'listening', id: node.id, url: node.url })}\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'listening', id: node.id, url: node.url, publicKey: node.publicKey })}\n`);
   return node;
 }

@@ -12,6 +12,8 @@ import type { Logger } from './http/respond.js';
 import { createNodeServer } from './http/server.js';
 import { WriteGate } from './http/write-gate.js';
 import { PieceStore } from './store/piece-store.js';
+import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
+import { attachIdentity } from './http/identity.js';
 import { startWorkers } from './workers/index.js';
 import type { Membership } from '@ddc/client';
 
@@ -22,6 +24,8 @@ export interface RunningNode {
   readonly id: string;
   readonly zone: string;
   readonly dataDir: string;
+  /** The node's Ed25519 identity key (64 hex), from DATADIR/identity.key. */
+  readonly publicKey: string;
   /** Drains and stops the node; safe to call more than once. */
   close(): Promise<void>;
   /** Settles once the node has stopped (after close()). */
@@ -49,6 +53,14 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
   const log = options.log ?? stderrLogger;
   if (config.faults) log({ event: 'warning', message: `TEST-ONLY faults are on (${JSON.stringify(config.faults)}): this node serves wrong data on purpose` });
   const store = await PieceStore.open({ dataDir: config.dataDir, maxShardBytes: config.maxShardBytes, inlineThreshold: config.inlineThreshold });
+  let identity: NodeIdentity;
+  try {
+    identity = await loadOrCreateIdentity(config.dataDir); // after open: the folder's LOCK is ours
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  if (identity.modeFixed !== undefined) log({ event: 'warning', message: `${identity.file} was readable by others (mode ${identity.modeFixed.toString(8)}); narrowed it to 600` });
   const ctx: NodeContext = {
     config,
     store,
@@ -57,6 +69,7 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
     startedAt: new Date().toISOString(),
     draining: false,
   };
+  attachIdentity(ctx, identity);
   const server = createNodeServer(ctx);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -116,6 +129,7 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
     id: config.id,
     zone: config.zone,
     dataDir: config.dataDir,
+    publicKey: identity.publicKey,
     closed,
     close() {
       closing ??= shutdown().then(resolveClosed, (e: unknown) => {

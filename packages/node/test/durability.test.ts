@@ -204,7 +204,7 @@ describe('config file entry', () => {
         process.stdout.write = write;
       }
       assert.equal(lines.length, 1);
-      assert.deepEqual(JSON.parse(lines[0]!), { event: 'listening', id: 'cfg-node', url: node.url });
+      assert.deepEqual(JSON.parse(lines[0]!), { event: 'listening', id: 'cfg-node', url: node.url, publicKey: node.publicKey });
       assert.ok(await exists(join(dir.path, 'conf', 'data', 'FORMAT')));
       assert.equal((await rawRequest(`${node.url}/health`)).status, 200);
       await node.close();

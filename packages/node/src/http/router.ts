@@ -13,7 +13,8 @@ const MAX_INDEX = 255;
 
 export type Route =
   | { kind: 'shard'; method: 'GET' | 'HEAD' | 'PUT' | 'DELETE'; id: string; verify: boolean }
-  | { kind: 'challenge'; id: string; leaf: number }
+  | { kind: 'challenge'; id: string; leaf: number; nonce?: string }
+  | { kind: 'header'; method: 'GET' | 'HEAD'; id: string }
   | { kind: 'pieceShard'; method: 'GET' | 'HEAD'; cid: string; index: number; verify: boolean }
   | { kind: 'piece'; cid: string }
   | { kind: 'list'; after: string | undefined; limit: number }
@@ -73,6 +74,12 @@ function uint(name: string, s: string | undefined, max: number): number {
   return Number(s);
 }
 
+/** An auditor's challenge nonce: 1-64 bytes as lowercase hex. */
+function nonceHex(s: string): string {
+  if (!/^(?:[0-9a-f]{2}){1,64}$/.test(s)) throw invalidArgument(`nonce ${JSON.stringify(s.slice(0, 80))} is not 1-64 bytes of lowercase hex`);
+  return s;
+}
+
 function flag(q: Map<string, string>, key: string): boolean {
   const v = q.get(key);
   return v !== undefined && v !== '0' && v !== 'false';
@@ -117,7 +124,14 @@ export function parseRoute(method: string, url: string): Route {
     if (b === 'challenge' && extra === undefined) {
       allow(method, path, ['GET'] as const);
       const id = shardId(a);
-      return { kind: 'challenge', id, leaf: uint('leaf', parseQuery(query).get('leaf'), 2 ** 32) };
+      const q = parseQuery(query);
+      const route: Extract<Route, { kind: 'challenge' }> = { kind: 'challenge', id, leaf: uint('leaf', q.get('leaf'), 2 ** 32) };
+      if (q.has('nonce')) route.nonce = nonceHex(q.get('nonce')!);
+      return route;
+    }
+    if (b === 'header' && extra === undefined) {
+      const m = allow(method, path, ['GET', 'HEAD'] as const);
+      return { kind: 'header', method: m, id: shardId(a) };
     }
     throw notFound(path);
   }

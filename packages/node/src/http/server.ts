@@ -8,6 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pieceShardNotFound, shardNotFound, shuttingDown, tooLarge } from '../errors.js';
 import { NODE_VERSION } from '../version.js';
 import { answerChallenge } from './challenge.js';
+import { serveHeader } from './header.js';
+import { publicKeyOf } from './identity.js';
 import { answerOptions, applyCors } from './cors.js';
 import type { NodeContext } from './context.js';
 import { declaredLength, refuseBody } from './body.js';
@@ -97,8 +99,10 @@ async function dispatch(ctx: NodeContext, req: IncomingMessage, res: ServerRespo
     }
     case 'challenge': {
       if (delay) await sleep(delay);
-      return sendJson(res, 200, await answerChallenge(ctx, route.id, route.leaf));
+      return sendJson(res, 200, await answerChallenge(ctx, route.id, route.leaf, route.nonce));
     }
+    case 'header':
+      return serveHeader(ctx, res, route.id, route.method === 'HEAD');
     case 'list':
       return sendJson(res, 200, ctx.store.list(route.after, route.limit));
     case 'health':
@@ -121,6 +125,7 @@ function info(ctx: NodeContext): Record<string, unknown> {
   return {
     nodeId: config.id,
     zone: config.zone,
+    publicKey: publicKeyOf(ctx),
     version: NODE_VERSION,
     storeFormat: store.format,
     shards,
