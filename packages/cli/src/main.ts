@@ -7,6 +7,7 @@ import { statCommand, statHelp, verifyCommand, verifyHelp } from './commands/sta
 import { devCommand, devHelp } from './commands/dev.js';
 import { nodeCommand, nodeHelp } from './commands/node.js';
 import { clusterCommand, clusterHelp } from './commands/cluster.js';
+import { auditCommand, auditHelp } from './commands/audit.js';
 
 const HELP = `ddc: the DDC command line
 
@@ -17,6 +18,7 @@ const HELP = `ddc: the DDC command line
   ${statHelp}
   ${verifyHelp}
   ${clusterHelp}
+  ${auditHelp}
 
 Commands that talk to a cluster read ./.ddc/cluster.json unless --cluster FILE or DDC_CLUSTER says otherwise.
 --json prints one JSON document on stdout (errors too: {"error":{"code","message"}}).
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   stat: statCommand,
   verify: verifyCommand,
   cluster: clusterCommand,
+  audit: auditCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -46,6 +46,8 @@ export interface DevNode {
   id: string;
   zone: string;
   url: string;
+  /** The node's Ed25519 identity key (64 hex), from its listening line. */
+  publicKey: string | undefined;
   process: ChildProcess | undefined;
 }
 
@@ -126,7 +128,10 @@ export class DevCluster {
       m: this.shape.m,
       nodes: this.shape.nodes
         .filter((n) => n.member !== false)
-        .map((n) => ({ id: n.id, zone: n.zone, url: this.nodes.get(n.id)?.url ?? `http://127.0.0.1:${n.port}` })),
+        .map((n) => {
+          const running = this.nodes.get(n.id);
+          return { id: n.id, zone: n.zone, url: running?.url ?? `http://127.0.0.1:${n.port}`, ...(running?.publicKey ? { publicKey: running.publicKey } : {}) };
+        }),
     });
   }
 
@@ -168,9 +173,11 @@ export class DevCluster {
       node = await tryPort(0); // the old port is taken: take any free one
     }
     const oldPort = entry.port;
+    const oldKey = this.nodes.get(id)?.publicKey;
     entry.port = Number(new URL(node.url).port);
     this.nodes.set(id, node);
-    if (this.ready && oldPort !== entry.port) await this.writeFiles(); // the other nodes must learn the new URL
+    // The other nodes must learn the new URL; auditors the new key (a node restarted on an empty folder).
+    if (this.ready && (oldPort !== entry.port || oldKey !== node.publicKey)) await this.writeFiles();
     return node;
   }
 
@@ -188,10 +195,10 @@ export class DevCluster {
         log.write(`${line}\n`);
         if (listening) return;
         try {
-          const msg = JSON.parse(line) as { event?: string; url?: string };
+          const msg = JSON.parse(line) as { event?: string; url?: string; publicKey?: string };
           if (msg.event === 'listening' && msg.url) {
             listening = true;
-            const node: DevNode = { id, zone, url: msg.url, process: child };
+            const node: DevNode = { id, zone, url: msg.url, publicKey: typeof msg.publicKey === 'string' ? msg.publicKey : undefined, process: child };
             resolvePromise(node);
           }
         } catch {
