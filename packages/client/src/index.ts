@@ -5,6 +5,7 @@ export { DdcClient } from './client.js';
 export type { PutOptions, PutResult, GetOptions, StatResult, VerifyResult, CidInput, PlatformHooks } from './client.js';
 export type { ClientOptions } from './options.js';
 export { StaticMembership, type Membership, type ClusterView } from './membership.js';
+export { ChainMembership, clusterViewFromChain, type ChainMembershipOptions, type ChainMembershipChange } from './membership-chain.js';
 export type { Transport, PieceShardInfo } from './transport/types.js';
 export { FetchTransport } from './transport/fetch.js';
 export type { MissingShard } from './put/upload.js';
