@@ -8,6 +8,8 @@ import { devCommand, devHelp } from './commands/dev.js';
 import { nodeCommand, nodeHelp } from './commands/node.js';
 import { clusterCommand, clusterHelp } from './commands/cluster.js';
 import { auditCommand, auditHelp } from './commands/audit.js';
+import { bucketHelp, chainHelp, depositHelp } from './ledger/help.js';
+import { balanceCommand, bucketCommand, chainCommand, depositCommand, unlockCommand, withdrawCommand } from './ledger/lazy.js';
 
 const HELP = `ddc: the DDC command line
 
@@ -19,6 +21,9 @@ const HELP = `ddc: the DDC command line
   ${verifyHelp}
   ${clusterHelp}
   ${auditHelp}
+  ${chainHelp}
+  ${bucketHelp}
+  ${depositHelp}
 
 Commands that talk to a cluster read ./.ddc/cluster.json unless --cluster FILE or DDC_CLUSTER says otherwise.
 --json prints one JSON document on stdout (errors too: {"error":{"code","message"}}).
@@ -33,6 +38,12 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   verify: verifyCommand,
   cluster: clusterCommand,
   audit: auditCommand,
+  chain: chainCommand,
+  bucket: bucketCommand,
+  deposit: depositCommand,
+  unlock: unlockCommand,
+  withdraw: withdrawCommand,
+  balance: balanceCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -7,7 +7,10 @@
  * only while no view was ever loaded. Isomorphic: fetch-based RPC, no node: imports.
  */
 import { DdcError, parseClusterDescriptor } from '@ddc/core';
-import { getCluster, getClusterNodes, nodeIdFromKey, type ClusterLayout, type Ledger, type NodeRecord } from '@ddc/ledger';
+import type { ClusterLayout, Ledger, NodeRecord } from '@ddc/ledger';
+
+// Loaded on first use: a client given a static descriptor never pays for viem.
+const ledgerModule = () => import('@ddc/ledger');
 import type { ClusterView, Membership } from './membership.js';
 
 export interface ChainMembershipOptions {
@@ -48,7 +51,7 @@ function isHttpUrl(url: string): boolean {
 }
 
 /** The view of a cluster given its layout and on-chain nodes: Active nodes only, sorted by id. */
-export function clusterViewFromChain(chainId: number, clusterId: number, layout: ClusterLayout, nodes: readonly NodeRecord[], log: (e: Record<string, unknown>) => void = () => undefined): ClusterView {
+export function clusterViewFromChain(chainId: number, clusterId: number, layout: ClusterLayout, nodes: readonly NodeRecord[], nodeIdFromKey: (key: `0x${string}`) => string, log: (e: Record<string, unknown>) => void = () => undefined): ClusterView {
   const active = nodes
     .filter((n) => n.status === 'active')
     .filter((n) => {
@@ -97,7 +100,7 @@ export class ChainMembership implements Membership {
   /** Reads the membership once and starts following the chain. Rejects if the cluster does not exist. */
   static async open(options: ChainMembershipOptions): Promise<ChainMembership> {
     const m = new ChainMembership(options);
-    m.layout = (await getCluster(m.ledger, m.clusterId)).layout;
+    m.layout = (await (await ledgerModule()).getCluster(m.ledger, m.clusterId)).layout;
     await m.reload();
     m.timer = setInterval(() => void m.tick(), m.pollMs);
     (m.timer as { unref?: () => void }).unref?.();
@@ -127,10 +130,11 @@ export class ChainMembership implements Membership {
   async reload(): Promise<void> {
     try {
       const blockNumber = await this.ledger.publicClient.getBlockNumber({ cacheTime: 0 });
+      const { getClusterNodes, nodeIdFromKey } = await ledgerModule();
       const nodes = await getClusterNodes(this.ledger, this.clusterId, blockNumber);
       this.lastFull = Date.now();
       this.lastBlock = blockNumber;
-      this.apply(clusterViewFromChain(this.ledger.deployment.chainId, this.clusterId, this.layout!, nodes, this.log), blockNumber);
+      this.apply(clusterViewFromChain(this.ledger.deployment.chainId, this.clusterId, this.layout!, nodes, nodeIdFromKey, this.log), blockNumber);
       this.problem = undefined;
     } catch (e) {
       const err = e instanceof DdcError ? e : new DdcError('DDC_LEDGER_UNAVAILABLE', String(e), { cause: e });

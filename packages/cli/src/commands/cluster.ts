@@ -1,11 +1,15 @@
 /** `ddc cluster SUB`: health here; the ledger's create/show plug in beside it. */
 import { usage } from '../errors.js';
 import { clusterHealthCommand, clusterHealthHelp } from './cluster-health.js';
+import { clusterCreateHelp, clusterShowHelp } from '../ledger/help.js';
+import { clusterCreateCommand, clusterShowCommand } from '../ledger/lazy.js';
 
-export const clusterHelp = clusterHealthHelp;
+export const clusterHelp = `${clusterHealthHelp}\n  ${clusterCreateHelp}\n  ${clusterShowHelp}`;
 
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   health: clusterHealthCommand,
+  create: clusterCreateCommand,
+  show: clusterShowCommand,
 };
 
 export function registerClusterSubcommand(name: string, run: (argv: string[]) => Promise<number>): void {

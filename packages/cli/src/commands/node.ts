@@ -1,12 +1,15 @@
 import { parseArgs } from 'node:util';
 import { runNodeFromConfigFile } from '@ddc/node';
 import { usage } from '../errors.js';
+import { NODE_CHAIN_SUBCOMMANDS, nodeChainHelp } from '../ledger/help.js';
+import { nodeChainCommand } from '../ledger/lazy.js';
 
-export const nodeHelp = 'ddc node start --config FILE    run a storage node (prints {"event":"listening",...} when ready)';
+export const nodeHelp = `ddc node start --config FILE    run a storage node (prints {"event":"listening",...} when ready)\n  ${nodeChainHelp}`;
 
 export async function nodeCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'start') throw usage(`expected "ddc node start".\n  ${nodeHelp}`);
+  if (sub && NODE_CHAIN_SUBCOMMANDS.includes(sub)) return nodeChainCommand(sub, rest);
+  if (sub !== 'start') throw usage(`expected "ddc node start|${NODE_CHAIN_SUBCOMMANDS.join('|')}".\n  ${nodeHelp}`);
   const { values, positionals } = parseArgs({ args: rest, options: { config: { type: 'string' } }, allowPositionals: true });
   if (!values.config || positionals.length) throw usage(`--config FILE is required.\n  ${nodeHelp}`);
   const node = await runNodeFromConfigFile(values.config);
