@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { DevCluster } from '../src/dev/cluster-runner.js';
 import { benchErasure } from '@ddc/core/benchmarks/erasure';
+import { benchGas } from '@ddc/ledger/benchmarks/gas';
 
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
@@ -42,6 +43,8 @@ const results: Record<string, number | string> = {};
 try {
   log('erasure coding...');
   Object.assign(results, await benchErasure());
+  log('ledger gas (create bucket, deposit, register node)...');
+  Object.assign(results, await benchGas());
 
   const baseline = await startBaseline(join(root, 'baseline'));
   log(`baseline large (${LARGE / 2 ** 20} MiB)...`);

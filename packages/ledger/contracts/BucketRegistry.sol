@@ -11,11 +11,12 @@ import "./DdcErrors.sol";
 contract BucketRegistry {
     using EnumerableSet for EnumerableSet.UintSet;
 
+    // Packed into one storage slot (20 + 4 + 1 + 5 bytes): one write per new bucket.
     struct Bucket {
         address owner; // zero once removed (or never created)
         uint32 clusterId;
         bool isPublic;
-        uint64 createdAt;
+        uint40 createdAt;
     }
 
     ClusterRegistry public immutable clusters;
@@ -36,7 +37,7 @@ contract BucketRegistry {
     function createBucket(uint32 clusterId, bool isPublic) external returns (uint64 bucketId) {
         clusters.requireCluster(clusterId);
         bucketId = ++bucketCount;
-        _buckets[bucketId] = Bucket(msg.sender, clusterId, isPublic, uint64(block.timestamp));
+        _buckets[bucketId] = Bucket(msg.sender, clusterId, isPublic, uint40(block.timestamp));
         _owned[msg.sender].add(bucketId);
         emit BucketCreated(bucketId, msg.sender, clusterId, isPublic);
     }

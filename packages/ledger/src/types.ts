@@ -54,7 +54,8 @@ export interface Bucket {
   owner: Address;
   clusterId: number;
   isPublic: boolean;
-  createdAt: bigint;
+  /** Unix seconds. */
+  createdAt: number;
 }
 
 export interface DepositBalance {
