@@ -7,6 +7,7 @@
  * `?verify=1` makes the node check the shard first (500 DDC_SHARD_CORRUPT if it fails).
  */
 import type { ServerResponse } from 'node:http';
+import { close, open as openCb, read } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { verifyShard } from '@ddc/core';
@@ -16,6 +17,8 @@ import type { NodeContext } from './context.js';
 import { sendError } from './respond.js';
 
 const STREAM_CHUNK = 1024 * 1024;
+/** File shards up to this size are read whole and sent with one res.end (no stream machinery). */
+const WHOLE_READ_MAX = 2 * 1024 * 1024;
 
 function shardHeaders(id: string, meta: ShardMeta): string[] {
   return [
@@ -63,7 +66,42 @@ export async function serveShard(ctx: NodeContext, res: ServerResponse, id: stri
     res.end(bytes);
     return;
   }
+  if (meta.length <= WHOLE_READ_MAX) return sendWholeFile(ctx, res, id, meta);
   await streamFile(ctx, res, id, meta);
+}
+
+/** Reads exactly meta.length bytes from offset 0: open, read (once, for a whole file), close. */
+function readWhole(path: string, length: number, done: (e: NodeJS.ErrnoException | null, buf?: Buffer, got?: number) => void): void {
+  openCb(path, 'r', (e, fd) => {
+    if (e) return done(e);
+    const buf = Buffer.allocUnsafe(length);
+    let off = 0;
+    const finish = (err: NodeJS.ErrnoException | null) => close(fd, () => done(err, buf, off));
+    const step = () => {
+      if (off >= length) return finish(null);
+      read(fd, buf, off, length - off, off, (re, n) => {
+        if (re) return finish(re);
+        if (n === 0) return finish(null); // the file is shorter than indexed
+        off += n;
+        step();
+      });
+    };
+    step();
+  });
+}
+
+function sendWholeFile(ctx: NodeContext, res: ServerResponse, id: string, meta: ShardMeta): Promise<void> {
+  return new Promise((resolve, reject) => {
+    readWhole(ctx.store.filePath(id), meta.length, (e, buf, got) => {
+      if (e) return reject(e.code === 'ENOENT' ? shardNotFound(id) : e);
+      // Content-Length is promised up front, so a file cut short on disk cannot be served.
+      if (got! < meta.length) return reject(shardCorrupt(id, new Error(`the file holds ${got} of ${meta.length} bytes`)));
+      if (res.destroyed) return resolve();
+      res.writeHead(200, shardHeaders(id, meta));
+      res.end(buf);
+      resolve();
+    });
+  });
 }
 
 async function streamFile(ctx: NodeContext, res: ServerResponse, id: string, meta: ShardMeta): Promise<void> {
