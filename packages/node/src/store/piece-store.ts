@@ -45,6 +45,9 @@ export class PieceStore implements UploadSink {
   private readonly uploads = new Set<ShardUpload>();
   private readonly pending = new Set<Promise<unknown>>();
   private closing = false;
+  /** Temporary file names: a random prefix per open store, then a counter (tmp/ is emptied at open). */
+  private readonly tempPrefix = randomBytes(6).toString('hex');
+  private tempCounter = 0;
   private sweep: Promise<number> | undefined;
 
   private constructor(
@@ -105,7 +108,7 @@ export class PieceStore implements UploadSink {
   }
 
   newTempPath(): string {
-    return join(this.layout.tmp, `${randomBytes(12).toString('hex')}.part`);
+    return join(this.layout.tmp, `${this.tempPrefix}-${(this.tempCounter++).toString(36)}.part`);
   }
 
   release(upload: ShardUpload): void {
@@ -310,6 +313,7 @@ export class PieceStore implements UploadSink {
     this.closing = true;
     await Promise.all([...this.uploads].map((u) => u.abort()));
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await Promise.all([...this.dirSyncers.values()].map((s) => s.close()));
     await this.index.close();
     await this.lock.release();
   }
