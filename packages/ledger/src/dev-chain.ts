@@ -65,7 +65,12 @@ export class DevChain {
   ) {
     this.deploymentFile = join(dir, 'deployment.json');
     this.exited = new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
+    // A parent that exits without stop() (a crashed test) must not leave anvil running; SIGTERM still lets it dump its state.
+    this.orphanGuard = () => child.kill('SIGTERM');
+    process.once('exit', this.orphanGuard);
   }
+
+  private readonly orphanGuard: () => void;
 
   static async start(options: DevChainOptions): Promise<DevChain> {
     for (const k of Object.keys(options)) if (!KEYS.includes(k)) throw new DdcError('DDC_INVALID_CONFIG', `unknown dev chain option "${k}"`, { hint: `Allowed: ${KEYS.join(', ')}` });
@@ -134,6 +139,7 @@ export class DevChain {
 
   /** Stops anvil; it writes its state on the way out, which is what a restart loads. */
   async stop(): Promise<void> {
+    process.removeListener('exit', this.orphanGuard);
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
