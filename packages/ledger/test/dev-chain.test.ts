@@ -77,3 +77,26 @@ it('parses deployments strictly', () => {
   assert.deepEqual(L.parseDeployment(JSON.parse(L.serializeDeployment(d))), d);
   assert.equal(L.nodeIdFromKey(`0x${'ab'.repeat(32)}`), `n${'ab'.repeat(12)}`);
 });
+
+it('ensureDevCluster creates, registers, bonds and joins once, and follows changed URLs', async () => {
+  const d = await mkdtemp(join(tmpdir(), 'ddc-devcluster-test-'));
+  const chain = await L.DevChain.start({ dir: d });
+  try {
+    const { deployment } = await chain.ensureDeployment();
+    const ledger = L.connectLedger({ deployment, rpcUrl: chain.rpcUrl, account: chain.accounts[0]!.privateKey, pollingIntervalMs: 20 });
+    const nodes = [1, 2, 3].map((i) => ({ nodeKey: `0x${String(i).repeat(64)}` as `0x${string}`, url: `http://127.0.0.1:${7000 + i}`, zone: `z${i}` }));
+    const layout = { k: 2, m: 1, replicationThreshold: 65536 };
+    const first = await L.ensureDevCluster(ledger, { layout, nodes });
+    assert.equal(first.clusterId, 1);
+    assert.equal(first.changed.length, 1 + 3 * 3);
+    assert.deepEqual((await L.getClusterNodes(ledger, 1)).map((n) => n.status), ['active', 'active', 'active']);
+    assert.deepEqual((await L.ensureDevCluster(ledger, { layout, nodes })).changed, []);
+    const moved = await L.ensureDevCluster(ledger, { layout, nodes: nodes.map((n, i) => (i === 0 ? { ...n, url: 'http://127.0.0.1:9001' } : n)) });
+    assert.equal(moved.changed.length, 1);
+    assert.equal((await L.getNode(ledger, nodes[0]!.nodeKey)).url, 'http://127.0.0.1:9001');
+    await assert.rejects(L.ensureDevCluster(ledger, { layout: { ...layout, k: 3 }, nodes }), { code: 'DDC_INVALID_CONFIG' });
+  } finally {
+    await chain.stop();
+    await rm(d, { recursive: true, force: true });
+  }
+});
