@@ -2,7 +2,8 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { encodeKeyFile, generateKeyPair } from '@ddc/core';
 import { createTestClient, http } from 'viem';
 import { DevChain } from '@ddc/ledger/node';
 import { runCli, tempDir } from './helpers.js';
@@ -103,4 +104,13 @@ it('chain deploy writes a deployment file that the other commands use', async ()
   assert.equal(status.clusters, 0);
   const dev = JSON.parse(await readFile(chain.deploymentFile, 'utf8')) as { contracts: { nodes: string } };
   assert.notEqual(status.contracts.nodes, dev.contracts.nodes, 'a second, separate deployment');
+});
+
+it('node register --identity reads the public key from the node identity file', async () => {
+  const pair = generateKeyPair();
+  const file = join(dir.path, 'identity.key');
+  await writeFile(file, encodeKeyFile(pair.secretKey));
+  const r = await ddc(['node', 'register', '--identity', file, '--url', 'http://127.0.0.1:7002', '--zone', 'z2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.json.nodeKey, `0x${Buffer.from(pair.publicKey).toString('hex')}`);
 });

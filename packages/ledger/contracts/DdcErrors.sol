@@ -37,4 +37,5 @@ error DepositLocked(uint64 unlockAt, uint64 nowTime);
 error ValidatorAlreadyRegistered(address validator);
 error ValidatorNotFound(address validator);
 error ValidatorNotActive(address validator);
+error ValidatorNotUnbonding(address validator);
 error StakeTooSmall(uint256 required, uint256 given);

@@ -103,7 +103,7 @@ contract ValidatorRegistry is ReentrancyGuard, AccessControl {
     function withdrawValidatorStake() external nonReentrant {
         Validator storage v = _validators[msg.sender];
         if (v.status == ValidatorStatus.None) revert ValidatorNotFound(msg.sender);
-        if (v.status != ValidatorStatus.Unbonding) revert ValidatorNotActive(msg.sender);
+        if (v.status != ValidatorStatus.Unbonding) revert ValidatorNotUnbonding(msg.sender);
         if (block.timestamp < v.unlockAt) revert StakeLocked(v.unlockAt, uint64(block.timestamp));
         uint256 amount = v.stake;
         delete _validators[msg.sender];

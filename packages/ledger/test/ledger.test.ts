@@ -296,7 +296,7 @@ describe('validators', () => {
     assert.equal((await L.validatorTotals(t.as(0))).totalActiveStake, CERE(1500));
     await expectRevert(L.addValidatorStake(t.as(8), CERE(1)), 'ValidatorNotActive');
     await expectRevert(L.getValidator(t.as(0), addr(8)), 'ValidatorNotFound');
-    await expectRevert(L.withdrawValidatorStake(t.as(9)), 'ValidatorNotActive');
+    await expectRevert(L.withdrawValidatorStake(t.as(9)), 'ValidatorNotUnbonding');
     await L.unbondValidator(t.as(9));
     const totals = await L.validatorTotals(t.as(0));
     assert.deepEqual([totals.totalActiveStake, totals.totalStaked], [0n, CERE(1500)]);

@@ -1,5 +1,7 @@
 /** `ddc node register|bond|join|chill|activate|unbond|leave|show`: a storage node's life on the ledger. */
 import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { DdcError, decodeKeyFile } from '@ddc/core';
 import type { Hex } from 'viem';
 import { activate, bond, chill, formatCere, getNode, joinCluster, leave, nodeIdFromKey, parseCere, registerNode, unbond } from '@ddc/ledger';
 import { printJson } from '../output.js';
@@ -9,16 +11,30 @@ import { nodeChainHelp } from '../ledger/help.js';
 
 
 
+/** The node's public key from --node-key HEX, or from its identity.key file (only the public half is used). */
+async function nodeKeyFrom(hex: string | undefined, identity: string | undefined): Promise<Hex> {
+  if (hex && identity) throw usage('give --node-key or --identity, not both');
+  if (identity) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(identity));
+    } catch (cause) {
+      throw new DdcError('DDC_KEY_INVALID', `cannot read the node identity file ${identity}`, { cause, hint: "Point --identity at the node's identity.key in its data folder" });
+    }
+    return `0x${Buffer.from(decodeKeyFile(bytes, identity).publicKey).toString('hex')}`;
+  }
+  if (!hex) throw usage(`--node-key HEX (the node's Ed25519 public key, as in its /info) or --identity FILE is required.\n  ${nodeChainHelp}`);
+  return (hex.startsWith('0x') ? hex : `0x${hex}`) as Hex;
+}
+
 export async function nodeChainCommand(sub: string, argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { ...LEDGER_FLAGS, 'node-key': { type: 'string' }, url: { type: 'string' }, zone: { type: 'string' }, capacity: { type: 'string' }, 'cluster-id': { type: 'string' } },
+    options: { ...LEDGER_FLAGS, 'node-key': { type: 'string' }, identity: { type: 'string' }, url: { type: 'string' }, zone: { type: 'string' }, capacity: { type: 'string' }, 'cluster-id': { type: 'string' } },
     allowPositionals: true,
   });
   const json = values.json === true;
-  const raw = values['node-key'];
-  if (!raw) throw usage(`--node-key HEX (the node's Ed25519 public key, as in its /info) is required.\n  ${nodeChainHelp}`);
-  const nodeKey = (raw.startsWith('0x') ? raw : `0x${raw}`) as Hex;
+  const nodeKey = await nodeKeyFrom(values['node-key'], values.identity);
   if (sub !== 'bond' && positionals.length) throw usage(`node ${sub} takes no positional arguments.\n  ${nodeChainHelp}`);
   const ledger = await ledgerFor(values, { write: sub !== 'show', json });
   const done = async (text: string) => {
