@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { DevCluster } from '../src/dev/cluster-runner.js';
+import { benchRepair } from './repair.bench.js';
 import { benchErasure } from '@ddc/core/benchmarks/erasure';
 import { benchGas } from '@ddc/ledger/benchmarks/gas';
 
@@ -63,6 +64,9 @@ try {
   } finally {
     await cluster.stop();
   }
+  const stored = quick ? 128 * 1024 * 1024 : 1024 * 1024 * 1024;
+  log(`repair and scrub (${stored / 2 ** 20} MiB stored, one node wiped)...`);
+  Object.assign(results, await benchRepair(join(root, 'repair'), stored));
 } finally {
   await rm(root, { recursive: true, force: true });
 }
@@ -75,6 +79,8 @@ Object.assign(rounded, {
   ratio_large_put: ratio('large_put_MBps', 'baseline_put_MBps'),
   ratio_large_get: ratio('large_get_MBps', 'baseline_get_MBps'),
   ratio_small_get: ratio('small_get_ops', 'baseline_small_get_ops'),
+  ratio_repair_to_baseline_put: ratio('repair_MBps', 'baseline_put_MBps'),
+  method: 'each phase warms up (32 MiB or 1000 ops) before it is timed',
 });
 if (json) process.stdout.write(`${JSON.stringify(rounded)}\n`);
 else for (const [k, v] of Object.entries(rounded)) process.stdout.write(`${k.padEnd(28)} ${v}\n`);

@@ -34,9 +34,15 @@ function p99(values: number[]): number {
   return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))]!;
 }
 
+/** Warm-up before timing: JIT tiers, connection pools and page cache settle for both sides alike. */
+const WARMUP_BYTES = 32 * 1024 * 1024;
+const WARMUP_OPS = 1000;
+
 async function sdkLarge() {
   const client = createClient({ cluster: JSON.parse(await readFile(args.clusterFile!, 'utf8')) });
   const bytes = args.bytes!;
+  const warm = await client.put(randomStream(WARMUP_BYTES));
+  for await (const _ of client.get(warm.cid) as unknown as AsyncIterable<Uint8Array>) void _;
   const sent = hashOf();
   let t = performance.now();
   const { cid } = await client.put(randomStream(bytes, (c) => sent.update(c)));
@@ -60,6 +66,9 @@ async function sdkLarge() {
 async function baselineLarge() {
   const agent = new Agent({ connections: 16 });
   const bytes = args.bytes!;
+  const warm = await request(`${args.baselineUrl}/warm`, { method: 'PUT', body: Readable.from(randomStream(WARMUP_BYTES)), dispatcher: agent });
+  await warm.body.dump();
+  await (await request(`${args.baselineUrl}/warm`, { dispatcher: agent })).body.dump();
   const sent = hashOf();
   let t = performance.now();
   const put = await request(`${args.baselineUrl}/large`, { method: 'PUT', body: Readable.from(randomStream(bytes, (c) => sent.update(c))), dispatcher: agent });
@@ -82,6 +91,8 @@ async function baselineLarge() {
 async function sdkSmall() {
   const client = createClient({ cluster: JSON.parse(await readFile(args.clusterFile!, 'utf8')) });
   const { ops, size, inFlight } = args as Required<Args>;
+  const warm = await pool(WARMUP_OPS, inFlight, async () => (await client.put(smallObject(size))).cid);
+  await pool(WARMUP_OPS, inFlight, async (i) => client.getBytes(warm[i]!));
   const objects = Array.from({ length: ops }, () => smallObject(size));
   let t = performance.now();
   const cids = await pool(ops, inFlight, async (i) => (await client.put(objects[i]!)).cid);
@@ -102,6 +113,10 @@ async function sdkSmall() {
 async function baselineSmall() {
   const agent = new Agent({ connections: 16 });
   const { ops, size, inFlight } = args as Required<Args>;
+  await pool(WARMUP_OPS, inFlight, async (i) => {
+    await (await request(`${args.baselineUrl}/w${i}`, { method: 'PUT', body: smallObject(size), dispatcher: agent })).body.dump();
+    await (await request(`${args.baselineUrl}/w${i}`, { dispatcher: agent })).body.dump();
+  });
   const objects = Array.from({ length: ops }, () => smallObject(size));
   let t = performance.now();
   await pool(ops, inFlight, async (i) => {
