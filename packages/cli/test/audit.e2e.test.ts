@@ -65,6 +65,16 @@ test('an honest cluster audits clean, with keys from the descriptor or from /inf
     assert.equal(r2.code, 0, r2.stdout + r2.stderr);
     assert.match(r2.stdout, /key from \/info \(not in the descriptor\)/);
     assert.match(r2.stdout, /ok: 12 of 12 challenges passed/);
+
+    // A node that is down is unreachable, not failed: the audit still exits 0.
+    await env.cluster.stopNode('node-6');
+    const r3 = await runCli(['audit', '--samples', '12', '--cluster', env.cluster.clusterFile, '--json']);
+    assert.equal(r3.code, 0, r3.stdout + r3.stderr);
+    const down = JSON.parse(r3.stdout) as AuditJson;
+    assert.equal(down.totals.failed, 0);
+    const n6 = down.nodes.find((n) => n.nodeId === 'node-6')!;
+    assert.ok(n6.unreachable >= 1 && n6.passed === 0, JSON.stringify(n6));
+    assert.ok(down.nodes.filter((n) => n.nodeId !== 'node-6').every((n) => n.unreachable === 0));
   } finally {
     await env.close();
   }
