@@ -47,12 +47,29 @@ export interface NodeConfig {
   shutdownTimeoutMs: number;
   /** TEST-ONLY, see NodeFaults. */
   faults?: NodeFaults;
-  /** Cluster descriptor file (relative to the config file's folder); without it the repair and scrub workers stay off. */
+  /** Cluster descriptor file (relative to the config file's folder); without it (and without `chain`) the repair and scrub workers stay off. */
   cluster?: string;
+  /**
+   * Membership read from the ledger instead of a descriptor file (exclusive with `cluster`).
+   * The node's id is then derived from its identity key (`n` + 24 hex digits, as the chain
+   * membership names nodes), whatever `id` says: `id` only names it in logs.
+   */
+  chain?: NodeChainConfig;
   /** The repair and rebalance worker (workers/config.ts has the defaults). */
   repair: RepairConfig;
   /** The scrub worker (workers/config.ts has the defaults). */
   scrub: ScrubConfig;
+}
+
+export interface NodeChainConfig {
+  /** The chain's JSON-RPC URL (http or https). */
+  rpcUrl: string;
+  /** The deployment file (relative to the config file's folder). */
+  deployment: string;
+  /** The cluster's id on chain. */
+  clusterId: number;
+  /** How often new blocks are checked for membership events, in ms. Default 2000. */
+  pollMs?: number;
 }
 
 /** What a caller writes: the required keys, and any defaults it wants to override. */
@@ -70,8 +87,9 @@ export const NODE_CONFIG_DEFAULTS = {
   shutdownTimeoutMs: 10_000,
 } as const;
 
-const KEYS = ['version', 'id', 'zone', 'dataDir', 'faults', 'cluster', 'repair', 'scrub', ...Object.keys(NODE_CONFIG_DEFAULTS)] as const;
+const KEYS = ['version', 'id', 'zone', 'dataDir', 'faults', 'cluster', 'chain', 'repair', 'scrub', ...Object.keys(NODE_CONFIG_DEFAULTS)] as const;
 const FAULT_KEYS = ['corruptReads', 'delayMs', 'badProofs'] as const;
+const CHAIN_KEYS = ['rpcUrl', 'deployment', 'clusterId', 'pollMs'] as const;
 const NODE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** LMDB keeps values of this size well; bigger shards belong in files. */
 const MAX_INLINE = 1024 * 1024;
@@ -121,6 +139,23 @@ function parseFaults(input: unknown): NodeFaults {
   return faults;
 }
 
+function parseChain(input: unknown, baseDir: string): NodeChainConfig {
+  const example = 'Write e.g. "chain": {"rpcUrl": "http://127.0.0.1:8545", "deployment": "../deployment.json", "clusterId": 1}';
+  if (!isObject(input)) throw invalidConfig('chain must be an object', example);
+  refuseUnknown(input, CHAIN_KEYS, 'chain');
+  let url: URL | undefined;
+  try {
+    url = typeof input.rpcUrl === 'string' ? new URL(input.rpcUrl) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw invalidConfig(`chain.rpcUrl ${JSON.stringify(input.rpcUrl)}`, 'Set it to the chain\'s http(s) JSON-RPC URL');
+  if (typeof input.deployment !== 'string' || input.deployment.length === 0 || input.deployment.includes('\0')) throw invalidConfig('chain.deployment must be a path', example);
+  const chain: NodeChainConfig = { rpcUrl: input.rpcUrl as string, deployment: resolve(baseDir, input.deployment), clusterId: int('chain.clusterId', input.clusterId, [1, Number.MAX_SAFE_INTEGER]) };
+  if (input.pollMs !== undefined) chain.pollMs = int('chain.pollMs', input.pollMs, [10, 3_600_000]);
+  return chain;
+}
+
 /**
  * Validates parsed JSON (or an object from code) and returns a config with every default
  * filled in. A relative dataDir resolves against baseDir (default: the working folder).
@@ -162,6 +197,10 @@ export function parseNodeConfig(input: unknown, baseDir?: string): NodeConfig {
       throw invalidConfig('cluster must be a path', 'Set "cluster" to the cluster descriptor file (e.g. "../cluster.json"), or leave it out');
     }
     config.cluster = resolve(baseDir ?? process.cwd(), input.cluster);
+  }
+  if (input.chain !== undefined) {
+    if (config.cluster !== undefined) throw invalidConfig('both cluster and chain are set', 'Keep one membership source: "cluster" (a descriptor file) or "chain" (the ledger)');
+    config.chain = parseChain(input.chain, baseDir ?? process.cwd());
   }
   if (config.inlineThreshold > config.maxShardBytes) {
     throw invalidConfig(`inlineThreshold ${config.inlineThreshold} exceeds maxShardBytes ${config.maxShardBytes}`, 'Lower inlineThreshold');

@@ -1,9 +1,9 @@
 /** @ddc/node: the DDC storage node (piece store on disk + HTTP API v1, docs/PROTOCOL.md). */
 // First: node:crypto's SHA-256 replaces core's portable one (about 12x faster) before any hashing.
 import '@ddc/client/platform/node-crypto';
-export { startNode, stderrLogger, type RunningNode, type StartNodeOptions } from './node.js';
+export { startNode, stderrLogger, nodeIdFromPublicKey, type RunningNode, type StartNodeOptions } from './node.js';
 export { runNodeFromConfigFile } from './main.js';
-export { loadNodeConfig, parseNodeConfig, NODE_CONFIG_DEFAULTS, type NodeConfig, type NodeConfigInput, type NodeFaults } from './config.js';
+export { loadNodeConfig, parseNodeConfig, NODE_CONFIG_DEFAULTS, type NodeConfig, type NodeConfigInput, type NodeFaults, type NodeChainConfig } from './config.js';
 export { PieceStore, type PieceStoreOptions, type ListedShard } from './store/piece-store.js';
 export type { ShardUpload, PutResult } from './store/upload.js';
 export type { ShardMeta, ShardLocation } from './store/meta-codec.js';

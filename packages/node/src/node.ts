@@ -43,13 +43,18 @@ export const stderrLogger: Logger = (event) => {
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
 };
 
+/** The id chain membership gives the node with this Ed25519 key (64 hex): `n` + its first 12 bytes (see nodeIdFromKey in @ddc/ledger). */
+export function nodeIdFromPublicKey(publicKey: string): string {
+  return `n${publicKey.replace(/^0x/, '').slice(0, 24).toLowerCase()}`;
+}
+
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
 }
 
 export async function startNode(input: NodeConfigInput | NodeConfig, options: StartNodeOptions = {}): Promise<RunningNode> {
-  const config = parseNodeConfig(input);
+  let config = parseNodeConfig(input);
   const log = options.log ?? stderrLogger;
   if (config.faults) log({ event: 'warning', message: `TEST-ONLY faults are on (${JSON.stringify(config.faults)}): this node serves wrong data on purpose` });
   const store = await PieceStore.open({ dataDir: config.dataDir, maxShardBytes: config.maxShardBytes, inlineThreshold: config.inlineThreshold });
@@ -60,6 +65,8 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
     await store.close();
     throw e;
   }
+  // On chain the cluster names a node by its key: answers, signatures and repair's "self" must use that name.
+  if (config.chain) config = { ...config, id: nodeIdFromPublicKey(identity.publicKey) };
   if (identity.modeFixed !== undefined) log({ event: 'warning', message: `${identity.file} was readable by others (mode ${identity.modeFixed.toString(8)}); narrowed it to 600` });
   const ctx: NodeContext = {
     config,

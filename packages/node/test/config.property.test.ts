@@ -8,7 +8,7 @@ import { loadNodeConfig, parseNodeConfig, NODE_CONFIG_DEFAULTS } from '../src/in
 import { tempDir } from './helpers.js';
 
 const REQUIRED = { version: 1, id: 'node-1', zone: 'zone-a', dataDir: '/tmp/ddc-data' } as const;
-const KNOWN = new Set(['version', 'id', 'zone', 'dataDir', 'host', 'port', 'maxShardBytes', 'inlineThreshold', 'maxConcurrentWrites', 'maxQueuedWrites', 'requestTimeoutMs', 'shutdownTimeoutMs', 'faults', 'cluster', 'repair', 'scrub']);
+const KNOWN = new Set(['version', 'id', 'zone', 'dataDir', 'host', 'port', 'maxShardBytes', 'inlineThreshold', 'maxConcurrentWrites', 'maxQueuedWrites', 'requestTimeoutMs', 'shutdownTimeoutMs', 'faults', 'cluster', 'chain', 'repair', 'scrub']);
 
 const validOptional = fc.record(
   {
@@ -84,6 +84,16 @@ describe('node config parsing (property)', () => {
     assert.throws(() => parseNodeConfig({ ...REQUIRED, version: 2 }), (e: unknown) => isDdcError(e, 'DDC_INVALID_CONFIG'));
     assert.throws(() => parseNodeConfig({ ...REQUIRED, id: 'Node_1' }), (e: unknown) => isDdcError(e, 'DDC_INVALID_CONFIG'));
     assert.throws(() => parseNodeConfig({ ...REQUIRED, inlineThreshold: 2048, maxShardBytes: 1024 }), (e: unknown) => isDdcError(e, 'DDC_INVALID_CONFIG'));
+  });
+
+  it('chain: rpcUrl, deployment (resolved against the config folder), clusterId; exclusive with cluster', () => {
+    const chain = { rpcUrl: 'http://127.0.0.1:8545', deployment: 'deployment.json', clusterId: 1 };
+    const config = parseNodeConfig({ ...REQUIRED, chain: { ...chain, pollMs: 500 } }, '/srv/ddc');
+    assert.deepEqual(config.chain, { ...chain, deployment: '/srv/ddc/deployment.json', pollMs: 500 });
+    for (const bad of [{ ...chain, rpcUrl: 'ws://x' }, { ...chain, clusterId: 0 }, { ...chain, deployment: '' }, { ...chain, extra: 1 }, 'x']) {
+      assert.throws(() => parseNodeConfig({ ...REQUIRED, chain: bad }), (e: unknown) => isDdcError(e, 'DDC_INVALID_CONFIG'));
+    }
+    assert.throws(() => parseNodeConfig({ ...REQUIRED, cluster: 'cluster.json', chain }), (e: unknown) => isDdcError(e, 'DDC_INVALID_CONFIG'));
   });
 
   it('loads a file, resolving dataDir against its folder; bad files are DDC_INVALID_CONFIG', async () => {

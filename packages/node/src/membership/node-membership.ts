@@ -15,7 +15,7 @@ export interface MembershipView {
 }
 
 export interface MembershipStatus {
-  /** Where the view comes from: the descriptor file's path, or 'static'. */
+  /** Where the view comes from: the descriptor file's path, the chain, or 'static'. */
   source: string;
   nodes: number;
   /** Fingerprint of the view (equal on every node that sees the same descriptor), or null before the first. */
@@ -42,7 +42,8 @@ export class NodeMembership {
     let view: ClusterView;
     try {
       view = await this.inner.current(signal);
-      this.error = this.inner instanceof FileMembership ? this.inner.lastError : undefined;
+      // File and chain memberships keep the last good view and say why a newer read failed.
+      this.error = (this.inner as { lastError?: DdcError }).lastError;
     } catch (e) {
       this.error = e instanceof DdcError ? e : new DdcError('DDC_INVALID_CLUSTER', String(e));
       throw this.error;

@@ -1,10 +1,10 @@
 /**
  * The node's background workers, started when the node knows its cluster (config
- * `cluster`, or a Membership passed to startNode): repair/rebalance and scrub, sharing one
+ * `cluster` or `chain`, or a Membership passed to startNode): repair/rebalance and scrub, sharing one
  * HTTP transport to the other nodes.
  */
-import { FileMembership, UndiciTransport, type Membership, type Transport } from '@ddc/client';
-import type { NodeConfig } from '../config.js';
+import { ChainMembership, FileMembership, UndiciTransport, type Membership, type Transport } from '@ddc/client';
+import type { NodeChainConfig, NodeConfig } from '../config.js';
 import type { Logger } from '../http/respond.js';
 import { NodeMembership, type MembershipStatus } from '../membership/node-membership.js';
 import type { PieceStore } from '../store/piece-store.js';
@@ -31,6 +31,13 @@ export interface StartWorkersOptions {
   transport?: Transport;
 }
 
+/** Membership from the ledger; viem is loaded only by nodes configured with `chain`. */
+async function openChainMembership(chain: NodeChainConfig, log: Logger): Promise<Membership> {
+  const { connectLedger, readDeploymentFile } = await import('@ddc/ledger/node');
+  const ledger = connectLedger({ deployment: await readDeploymentFile(chain.deployment), rpcUrl: chain.rpcUrl });
+  return ChainMembership.open({ ledger, clusterId: chain.clusterId, ...(chain.pollMs ? { pollMs: chain.pollMs } : {}), log });
+}
+
 /** Undefined when the node has no membership source: it then only stores and serves. */
 export async function startWorkers(options: StartWorkersOptions): Promise<NodeWorkers | undefined> {
   const { config, store, log } = options;
@@ -39,6 +46,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<NodeWo
   if (!inner && config.cluster) {
     inner = await FileMembership.open(config.cluster, { log });
     source = config.cluster;
+  }
+  if (!inner && config.chain) {
+    inner = await openChainMembership(config.chain, log);
+    source = `chain ${config.chain.rpcUrl} cluster ${config.chain.clusterId}`;
   }
   if (!inner) return undefined;
   const membership = new NodeMembership(inner, source);
