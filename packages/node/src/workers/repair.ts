@@ -23,6 +23,7 @@
  * All traffic goes through one token bucket (bandwidthBytesPerSec x the priority factor).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setMaxListeners } from 'node:events';
 import { DdcError, parseCid, placeStripe, verifyShard, type ClusterNode, type ShardHeader, type VerifiedShard } from '@ddc/core';
 import type { Logger } from '../http/respond.js';
 import type { NodeMembership, MembershipView } from '../membership/node-membership.js';
@@ -140,6 +141,8 @@ export class RepairWorker {
   private readonly totals = { shardsRepaired: 0, shardsMoved: 0, bytesFetched: 0, bytesSent: 0, failures: 0 };
 
   constructor(private readonly deps: RepairWorkerDeps) {
+    // Every request, wait and sleep of a pass listens on this one signal.
+    setMaxListeners(0, this.controller.signal);
     const f = PRIORITY_FACTORS[deps.config.priority];
     deps.bucket.setRate(Math.round(deps.config.bandwidthBytesPerSec * f.bandwidth));
   }
@@ -439,7 +442,7 @@ export class RepairWorker {
     const shardBytes = reference.headerLength + header.shardLength;
     const sources: SourceCandidate[] = [];
     for (const sh of st.local) {
-      sources.push({ index: sh.index, from: 'local', load: () => this.deps.store.readShard(sh.id) });
+      if (sh.id !== st.atHome!.id) sources.push({ index: sh.index, from: 'local', load: () => this.deps.store.readShard(sh.id) });
     }
     for (const [i, nodes] of [...holders].sort((a, b) => a[0] - b[0])) {
       if (st.local.some((x) => x.index === i)) continue;
@@ -447,7 +450,7 @@ export class RepairWorker {
     }
     let rebuilt;
     try {
-      const { shards, failures } = await gatherShards(sources, header.k, checkAgainst(header), signal);
+      const { shards, failures } = await gatherShards(sources, header.k, checkAgainst(header), signal, new Map([[header.index, reference]]));
       // A source gone meanwhile (moved, node restarting) is routine when another served instead;
       // a source that served wrong bytes is always worth reporting.
       const enough = shards.size >= header.k;

@@ -16,6 +16,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setMaxListeners } from 'node:events';
 import { DdcError, ShardVerifier, equalBytes, fromHex, parseCid, placeStripe, verifyShard, type VerifiedShard } from '@ddc/core';
 import type { Logger } from '../http/respond.js';
 import type { NodeMembership } from '../membership/node-membership.js';
@@ -99,6 +100,8 @@ export class ScrubWorker {
   private readonly totals = { shardsChecked: 0, bytesChecked: 0, bad: 0, repaired: 0 };
 
   constructor(private readonly deps: ScrubWorkerDeps) {
+    // Every request, wait and sleep of a pass listens on this one signal.
+    setMaxListeners(0, this.controller.signal);
     this.bucket = deps.bucket ?? new TokenBucket(deps.config.bytesPerSec);
   }
 

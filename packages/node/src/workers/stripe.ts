@@ -54,19 +54,23 @@ export async function gatherShards(
   k: number,
   check: (bytes: Uint8Array, index: number) => VerifiedShard,
   signal?: AbortSignal,
+  /** Shards already in hand and verified (the caller's own copy). */
+  have: ReadonlyMap<number, VerifiedShard> = new Map(),
 ): Promise<{ shards: Map<number, VerifiedShard>; failures: SourceFailure[] }> {
-  const shards = new Map<number, VerifiedShard>();
+  const shards = new Map<number, VerifiedShard>(have);
   const failures: SourceFailure[] = [];
-  const queue = [...candidates];
-  const claimed = new Set<number>();
+  const queue = candidates.filter((c) => !shards.has(c.index));
+  const claimed = new Set<number>(shards.keys());
+  let inFlight = 0;
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (shards.size >= k) return;
+      if (shards.size + inFlight >= k) return; // enough in hand or on the way
       signal?.throwIfAborted();
       const at = queue.findIndex((c) => !claimed.has(c.index));
       if (at < 0) return;
       const c = queue.splice(at, 1)[0]!;
       claimed.add(c.index);
+      inFlight++;
       try {
         const bytes = await c.load(signal);
         shards.set(c.index, check(bytes, c.index));
@@ -74,10 +78,12 @@ export async function gatherShards(
         if (signal?.aborted) throw e;
         claimed.delete(c.index); // another holder of this index may still serve it
         failures.push({ index: c.index, from: c.from, error: asDdcError(e) });
+      } finally {
+        inFlight--;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, k) }, worker));
+  await Promise.all(Array.from({ length: Math.max(0, k - shards.size) }, worker));
   return { shards, failures };
 }
 
