@@ -163,6 +163,25 @@ describe('repair, rebalance and scrub in one process', () => {
     assert.equal(again.shortStripes, 0);
   });
 
+  it('a leading home whose own copy is damaged quarantines it; the next pass rebuilds both', async () => {
+    const stripe = realStripe(200_000, 2, 2);
+    const homes = placeStripe(stripe[0]!.header.pieceCid.bytes, view.nodes, 4);
+    for (const i of [0, 1, 2]) assert.equal((await putShard(homes[i]!.url, stripe[i]!)).status, 201);
+    const lead = byId(homes[0]!.id);
+    const file = join(lead.dataDir, 'shards', stripe[0]!.id.slice(0, 2), stripe[0]!.id);
+    const bad = Buffer.from(stripe[0]!.bytes);
+    bad[bad.length - 1]! ^= 1;
+    await writeFile(file, bad);
+    const first = await run(lead);
+    assert.equal(first.quarantined, 1);
+    assert.equal(first.shardsRepaired, 0);
+    assert.match(first.failures[0]!.message, /quarantined/);
+    // Now home 1 leads: it rebuilds shard 0 (on the lead) and shard 3.
+    const second = await run(byId(homes[1]!.id));
+    assert.equal(second.shardsRepaired, 2);
+    for (const i of [0, 1, 2, 3]) assert.ok(await holds(byId(homes[i]!.id), stripe[i]!), `shard ${i} on its home`);
+  });
+
   it('copies a replicated piece (k = 1)', async () => {
     const piece = randomBytes(3000);
     const copies = buildStripe(cidOf(0x55, piece), piece.length, 1, 2, [piece, piece, piece]);

@@ -73,6 +73,8 @@ export interface RepairRunSummary {
   alreadyPresent: number;
   /** Shards sent to their new home and deleted here. */
   shardsMoved: number;
+  /** Local copies that failed verification when read for a repair or move, taken out of service. */
+  quarantined: number;
   /** Homes that lacked a shard but could not be reached (retried next pass). */
   homesUnreachable: number;
   /** Shards missing from their home but held by another member, left for that node to move. */
@@ -242,6 +244,7 @@ export class RepairWorker {
       shardsRepaired: 0,
       alreadyPresent: 0,
       shardsMoved: 0,
+      quarantined: 0,
       homesUnreachable: 0,
       awaitingMove: 0,
       bytesFetched: 0,
@@ -433,9 +436,9 @@ export class RepairWorker {
   async repairStripe(st: Stripe, missing: readonly number[], holders: ReadonlyMap<number, readonly ClusterNode[]>, s: RepairRunSummary, signal: AbortSignal): Promise<void> {
     let reference: VerifiedShard;
     try {
-      reference = verifyShard(await this.deps.store.readShard(st.atHome!.id), st.atHome!.id);
+      reference = await this.readOwn(st.atHome!, s);
     } catch (e) {
-      this.fail(s, st.pieceCid, st.atHome!.index, this.deps.nodeId, new DdcError(asDdcError(e).code, `this node's own copy fails verification, so it cannot lead the repair: ${asDdcError(e).message}`, { cause: e }));
+      this.fail(s, st.pieceCid, st.atHome!.index, this.deps.nodeId, e);
       return;
     }
     const header: ShardHeader = reference.header;
@@ -479,6 +482,22 @@ export class RepairWorker {
     );
   }
 
+  /**
+   * A local shard, verified. A copy that fails verification is quarantined at once (as scrub
+   * would): this node then no longer holds it, so the stripe's responsible node rebuilds it.
+   */
+  private async readOwn(sh: ListedShard, s: RepairRunSummary): Promise<VerifiedShard & { bytes: Uint8Array }> {
+    const bytes = await this.deps.store.readShard(sh.id);
+    try {
+      return { ...verifyShard(bytes, sh.id), bytes };
+    } catch (e) {
+      const q = await this.deps.store.quarantine(sh.id).catch(() => undefined);
+      s.quarantined++;
+      this.deps.log({ event: 'repair-bad-local-copy', id: sh.id, pieceCid: sh.pieceCid, index: sh.index, quarantined: q?.path ?? null, message: asDdcError(e).message });
+      throw new DdcError(asDdcError(e).code, `this node's copy fails verification and was quarantined (the stripe's next pass rebuilds it): ${asDdcError(e).message}`, { cause: e });
+    }
+  }
+
   /** Sends a misplaced shard to its home; deletes the local copy only after a 2xx and if the home is unchanged. */
   private async move(st: Stripe, sh: ListedShard, s: RepairRunSummary, signal: AbortSignal): Promise<void> {
     let target: string | null = null;
@@ -487,8 +506,7 @@ export class RepairWorker {
       const home = homeOf(settled, st.pieceCid, sh.k + sh.m, sh.index);
       target = home.id;
       if (home.id === this.deps.nodeId) return; // the view changed back: it is at home again
-      const bytes = await this.deps.store.readShard(sh.id);
-      verifyShard(bytes, sh.id);
+      const bytes = (await this.readOwn(sh, s)).bytes;
       await this.deps.peers.putShard(home, sh.id, bytes, s, signal);
       const now = await this.deps.membership.current(signal);
       if (now.hash !== settled.hash && homeOf(now, st.pieceCid, sh.k + sh.m, sh.index).id !== home.id) return; // next pass decides
