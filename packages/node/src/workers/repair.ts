@@ -9,12 +9,14 @@
  *   indexes below j (one POST /v1/pieces/has per node per page); if one of them answers that
  *   it holds its shard, that node is responsible and this one skips the stripe. A home that
  *   does not answer cannot repair, so it does not count.
- * - Repair. When responsible, it asks the other homes too, and for every home that answered
- *   without its shard it fetches any k verified shards of the stripe (its own first), rebuilds
- *   the missing ones (Reed-Solomon, or a copy for k = 1), checks each against the root its
- *   header lists (verifyShard with that id) and PUTs it to its home. Two nodes repairing the
- *   same stripe at once store the same bytes under the same id, and a PUT is idempotent and
- *   verified by id, so the worst case is wasted work.
+ * - Repair. When responsible, it asks the other homes too. For a stripe with a home that
+ *   answered without its shard it also asks the other members: a shard held by a non-home
+ *   (its old home, after a membership change) is left for that node to move, not rebuilt.
+ *   For the rest it fetches any k verified shards of the stripe (its own counts; then any
+ *   holder), rebuilds the missing ones (Reed-Solomon, or a copy for k = 1), checks each
+ *   against the root its header lists (verifyShard with that id) and PUTs it to its home.
+ *   Two nodes repairing the same stripe at once store the same bytes under the same id, and
+ *   a PUT is idempotent and verified by id, so the worst case is wasted work.
  * - Rebalance. A shard this node holds whose home (for its index) is another node is PUT
  *   there, and only after that node answered 2xx (durable) and the membership still names it
  *   is the local copy deleted. Moves wait until the membership view has been unchanged for
@@ -433,7 +435,7 @@ export class RepairWorker {
   }
 
   /** Rebuilds the shards of `missing` from k verified shards and stores each on its home. */
-  async repairStripe(st: Stripe, missing: readonly number[], holders: ReadonlyMap<number, readonly ClusterNode[]>, s: RepairRunSummary, signal: AbortSignal): Promise<void> {
+  private async repairStripe(st: Stripe, missing: readonly number[], holders: ReadonlyMap<number, readonly ClusterNode[]>, s: RepairRunSummary, signal: AbortSignal): Promise<void> {
     let reference: VerifiedShard;
     try {
       reference = await this.readOwn(st.atHome!, s);
