@@ -5,6 +5,12 @@
  *   DIR/dev.json              the cluster's shape (k, m, zones, node ids, last ports)
  *   DIR/cluster.json          the descriptor clients read
  *   DIR/nodes/ID/config.json  each node's config; DIR/nodes/ID/data its store; node.log its log
+ *
+ * With `chain` (what `ddc dev` uses) it also runs the dev chain (anvil, state in
+ * DIR/chain-state.json, contracts in DIR/deployment.json, DIR/chain.json says where its RPC
+ * is), registers, bonds and joins every node on chain with its identity key, and configures
+ * the nodes to read membership from the chain. Nodes are then named by their key on chain
+ * (`n` + 24 hex); cluster.json mirrors the chain's view for clients that read a descriptor.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile, rename, open } from 'node:fs/promises';
@@ -12,8 +18,11 @@ import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { DdcError, parseClusterDescriptor, type ClusterDescriptor } from '@ddc/core';
-import { DEV_REPAIR_CONFIG, DEV_SCRUB_CONFIG } from '@ddc/node';
+import { DdcError, DEFAULT_REPLICATION_THRESHOLD, parseClusterDescriptor, type ClusterDescriptor } from '@ddc/core';
+import { DEV_REPAIR_CONFIG, DEV_SCRUB_CONFIG, nodeIdFromPublicKey } from '@ddc/node';
+import type { ChainMembership } from '@ddc/client';
+import type { ClusterTerms, DevChain, Ledger } from '@ddc/ledger/node';
+import type { Hex } from 'viem';
 
 export const DDC_BIN = fileURLToPath(new URL('../../../bin/ddc.js', import.meta.url));
 
@@ -31,6 +40,37 @@ export interface DevClusterOptions {
   execArgv?: string[];
   /** A command prefix per node, e.g. ['ip', 'netns', 'exec', 'ns1'] to run it in a network namespace. */
   launcher?: (id: string) => string[];
+  /** Run the dev chain and take membership from it (`ddc dev` does). Default false: a descriptor file only. */
+  chain?: boolean | DevClusterChainOptions;
+}
+
+export interface DevClusterChainOptions {
+  /** Terms of the dev cluster when it is created (default DEV_CLUSTER_TERMS: 100 CERE bond, 30 s delays). */
+  terms?: Partial<ClusterTerms>;
+  /** How often nodes (and this runner, for cluster.json) check the chain for membership events, in ms. Default 1000. */
+  pollMs?: number;
+  /** Progress lines (deploys, registrations). */
+  log?: (line: string) => void;
+}
+
+/** What DIR/chain.json holds: where `ddc` commands find the running dev chain. */
+export interface DevChainFile {
+  rpcUrl: string;
+  chainId: number;
+  deployment: string;
+  clusterId: number;
+  mnemonic: string;
+}
+
+interface ChainState {
+  chain: DevChain;
+  ledger: Ledger;
+  clusterId: number;
+  pollMs: number;
+  membership: ChainMembership | undefined;
+  view: ClusterDescriptor | undefined;
+  /** Chain writes go one at a time: they are signed by one account. */
+  queue: Promise<unknown>;
 }
 
 interface DevShape {
@@ -75,6 +115,7 @@ export class DevCluster {
   /** Set once start() wrote the files: a restarted node that changes port rewrites them. */
   private ready = false;
   private writing: Promise<void> = Promise.resolve();
+  private chainState: ChainState | undefined;
   onNodeExit: ((node: DevNode, code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
 
   private constructor(readonly dir: string, private shape: DevShape, private readonly options: DevClusterOptions) {}
@@ -106,7 +147,9 @@ export class DevCluster {
     }
     const cluster = new DevCluster(dir, shape, options);
     try {
+      if (options.chain) await cluster.startChain(options.chain === true ? {} : options.chain);
       await Promise.all(shape.nodes.map((n) => cluster.startNode(n.id)));
+      if (cluster.chainState) await cluster.followChain();
       await cluster.writeFiles();
       cluster.ready = true;
     } catch (e) {
@@ -120,7 +163,88 @@ export class DevCluster {
     return join(this.dir, 'cluster.json');
   }
 
+  get chainFile(): string {
+    return join(this.dir, 'chain.json');
+  }
+
+  /** The dev chain, its ledger connection (signing as dev account 0) and the cluster id, when started with `chain`. */
+  get chain(): { chain: DevChain; ledger: Ledger; clusterId: number } | undefined {
+    const c = this.chainState;
+    return c && { chain: c.chain, ledger: c.ledger, clusterId: c.clusterId };
+  }
+
+  /** A node's id in the cluster: its key-derived id on chain, its dev name otherwise. */
+  memberId(id: string): string {
+    const key = this.nodes.get(id)?.publicKey;
+    return this.chainState && key ? nodeIdFromPublicKey(key) : id;
+  }
+
+  /** The dev node (by dev name) whose cluster id is `memberId`. */
+  nodeByMemberId(memberId: string): DevNode | undefined {
+    return [...this.nodes.values()].find((n) => this.memberId(n.id) === memberId);
+  }
+
+  private async startChain(options: DevClusterChainOptions): Promise<void> {
+    const { DevChain, connectLedger, ensureDevCluster } = await import('@ddc/ledger/node');
+    const log = options.log ?? (() => undefined);
+    const chain = await DevChain.start({ dir: this.dir, log });
+    try {
+      const { deployment } = await chain.ensureDeployment({ log });
+      const ledger = connectLedger({ deployment, rpcUrl: chain.rpcUrl, account: chain.accounts[0]!.privateKey });
+      // The cluster first (nodes are configured with its id), the nodes once they run and have keys.
+      const { clusterId } = await ensureDevCluster(ledger, { layout: this.layout(), ...(options.terms ? { terms: options.terms } : {}), nodes: [], log });
+      this.chainState = { chain, ledger, clusterId, pollMs: options.pollMs ?? 1000, membership: undefined, view: undefined, queue: Promise.resolve() };
+      const file: DevChainFile = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, deployment: chain.deploymentFile, clusterId, mnemonic: chain.mnemonic };
+      await writeFileDurably(this.chainFile, `${JSON.stringify(file, null, 2)}\n`);
+    } catch (e) {
+      await chain.stop();
+      throw e;
+    }
+  }
+
+  private layout() {
+    return { k: this.shape.k, m: this.shape.m, replicationThreshold: DEFAULT_REPLICATION_THRESHOLD };
+  }
+
+  /** One chain write after another (one signing account). */
+  private onChain<T>(op: (c: ChainState) => Promise<T>): Promise<T> {
+    const c = this.chainState!;
+    const next = c.queue.catch(() => undefined).then(() => op(c));
+    c.queue = next;
+    return next;
+  }
+
+  /** Registers, bonds, joins (or updates the URL of) every member node on chain; sends nothing that is already so. */
+  private syncChain(): Promise<void> {
+    return this.onChain(async (c) => {
+      const { ensureDevCluster } = await import('@ddc/ledger/node');
+      const nodes = this.shape.nodes
+        .filter((n) => n.member !== false)
+        .flatMap((n) => {
+          const running = this.nodes.get(n.id);
+          return running?.publicKey ? [{ nodeKey: `0x${running.publicKey}` as Hex, url: running.url, zone: n.zone }] : [];
+        });
+      await ensureDevCluster(c.ledger, { layout: this.layout(), nodes, ...(this.options.chain && this.options.chain !== true && this.options.chain.log ? { log: this.options.chain.log } : {}) });
+      await c.membership?.reload();
+    });
+  }
+
+  /** Brings the chain in line with the running nodes, then mirrors the chain's view into cluster.json as it changes. */
+  private async followChain(): Promise<void> {
+    const c = this.chainState!;
+    await this.syncChain();
+    const { ChainMembership } = await import('@ddc/client');
+    const membership = await ChainMembership.open({ ledger: c.ledger, clusterId: c.clusterId, pollMs: c.pollMs });
+    c.membership = membership;
+    c.view = await membership.current();
+    membership.onChange((change) => {
+      c.view = change.view;
+      if (this.ready && !this.stopping) void this.writeFiles().catch(() => undefined);
+    });
+  }
+
   descriptor(): ClusterDescriptor {
+    if (this.chainState?.view) return this.chainState.view;
     return parseClusterDescriptor({
       version: 1,
       clusterId: 'dev',
@@ -154,10 +278,12 @@ export class DevCluster {
     const nodeDir = join(this.dir, 'nodes', id);
     await mkdir(nodeDir, { recursive: true });
     const tryPort = async (port: number) => {
-      // Nodes watch the descriptor; repair and scrub run at dev pace (a lost or rotten shard is back within two minutes).
+      // Nodes watch the descriptor (or the chain); repair and scrub run at dev pace (a lost or rotten shard is back within two minutes).
+      const c = this.chainState;
+      const membership = c ? { chain: { rpcUrl: c.chain.rpcUrl, deployment: c.chain.deploymentFile, clusterId: c.clusterId, pollMs: c.pollMs } } : { cluster: this.clusterFile };
       const config = {
         version: 1, id, zone: entry.zone, dataDir: join(nodeDir, 'data'), host: '127.0.0.1', port,
-        cluster: this.clusterFile, repair: DEV_REPAIR_CONFIG, scrub: DEV_SCRUB_CONFIG,
+        ...membership, repair: DEV_REPAIR_CONFIG, scrub: DEV_SCRUB_CONFIG,
         ...(this.options.nodeConfig?.(id) ?? {}),
       };
       const configFile = join(nodeDir, 'config.json');
@@ -177,7 +303,15 @@ export class DevCluster {
     entry.port = Number(new URL(node.url).port);
     this.nodes.set(id, node);
     // The other nodes must learn the new URL; auditors the new key (a node restarted on an empty folder).
-    if (this.ready && (oldPort !== entry.port || oldKey !== node.publicKey)) await this.writeFiles();
+    if (this.ready && (oldPort !== entry.port || oldKey !== node.publicKey)) {
+      if (this.chainState) {
+        // On chain a new key is a new node: the old one unbonds (its shards are gone with the folder).
+        if (oldKey && oldKey !== node.publicKey) await this.onChain(async (c) => (await import('@ddc/ledger/node')).unbond(c.ledger, `0x${oldKey}`)).catch(() => undefined);
+        await this.syncChain();
+      } else {
+        await this.writeFiles();
+      }
+    }
     return node;
   }
 
@@ -237,6 +371,8 @@ export class DevCluster {
     this.shape.nodes.push(entry);
     try {
       const node = await this.startNode(entry.id);
+      // On chain: registered, bonded and joined; the nodes learn it from the chain.
+      if (this.chainState) await this.syncChain();
       await this.writeFiles();
       return node;
     } catch (e) {
@@ -245,24 +381,53 @@ export class DevCluster {
     }
   }
 
-  /** Takes a node out of the descriptor; its process keeps running so it can drain its shards. */
+  /**
+   * Takes a node out of the descriptor (on chain: unbonds it, which starts the cluster's
+   * unbonding delay); its process keeps running so it can drain its shards.
+   */
   async removeNode(id: string): Promise<void> {
     const entry = this.shape.nodes.find((n) => n.id === id);
     if (!entry) throw new DdcError('DDC_INVALID_ARGUMENT', `no node ${id} in this dev cluster`);
+    const key = this.nodes.get(id)?.publicKey;
+    if (this.chainState && key) {
+      await this.onChain(async (c) => {
+        await (await import('@ddc/ledger/node')).unbond(c.ledger, `0x${key}`);
+        await c.membership?.reload();
+      });
+    }
     entry.member = false;
     await this.writeFiles();
   }
 
-  /** Stops a removed node for good and forgets it. */
+  /**
+   * Stops a removed node for good and forgets it. On chain the node leaves first and gets
+   * its bond back; that fails with StakeLocked (and the node keeps running) until the
+   * unbonding delay has passed.
+   */
   async retireNode(id: string): Promise<void> {
+    const key = this.nodes.get(id)?.publicKey;
+    if (this.chainState && key) {
+      await this.onChain(async (c) => {
+        // A call is simulated against the latest block's time: mine one so a delay that just passed counts.
+        await c.ledger.publicClient.request({ method: 'evm_mine', params: [] } as never);
+        await (await import('@ddc/ledger/node')).leave(c.ledger, `0x${key}`);
+      });
+    }
     await this.stopNode(id);
     this.shape.nodes = this.shape.nodes.filter((n) => n.id !== id);
     this.nodes.delete(id);
     await this.writeFiles();
   }
 
+  /** Stops the nodes, then the dev chain (which writes its state for the next start). */
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.nodes.keys()].map((id) => this.stopNode(id)));
+    const c = this.chainState;
+    if (c) {
+      await c.membership?.close();
+      await c.queue.catch(() => undefined);
+      await c.chain.stop();
+    }
   }
 }
