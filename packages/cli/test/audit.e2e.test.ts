@@ -121,8 +121,10 @@ test('a node with faults.badProofs is caught by ddc audit; its evidence verifies
     const t1 = await runCli(['audit', 'verify', editedLeaf]);
     assert.equal(t1.code, 1);
     assert.match(t1.stdout, /item 0 \(node-2\): REJECTED bad-signature: .*altered/);
+    // A one-leaf shard has an empty proof: then the alteration is an added hash.
     const proof = (first.answer.proof as string[]).slice();
-    proof[0] = toHex(fromHex(proof[0]!).map((b, i) => (i === 0 ? b ^ 1 : b)));
+    if (proof.length > 0) proof[0] = toHex(fromHex(proof[0]!).map((b, i) => (i === 0 ? b ^ 1 : b)));
+    else proof.push('00'.repeat(32));
     const editedProof = join(env.dir, 'edited-proof.json');
     await writeFile(editedProof, JSON.stringify({ ...file, items: [{ ...first, answer: { ...first.answer, proof } }] }));
     assert.equal((await runCli(['audit', 'verify', editedProof])).code, 1);
