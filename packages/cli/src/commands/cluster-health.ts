@@ -16,7 +16,7 @@ interface NodeHealthRow {
   shards?: number;
   bytes?: number;
   draining?: boolean;
-  /** Stripes this node is responsible for that were short of shards at its last repair pass. */
+  /** Stripes this node is responsible for that were still short of shards when its last repair pass ended. */
   shortStripes?: number;
   repair?: { running: boolean; passes: number; lastFinishedAt: string | null; repaired: number; moved: number; failures: number; current?: { stripesScanned: number } | null };
   scrub?: { running: boolean; passes: number; lastFullPassAt: string | null; bad: number; repaired: number; current?: { shardsChecked: number; bytesChecked: number } | null };
@@ -29,7 +29,7 @@ interface StatusBody {
     running: boolean;
     passes: number;
     current: { stripesScanned: number } | null;
-    last: { finishedAt: string | null; shortStripes: number } | null;
+    last: { finishedAt: string | null; stripesLeftShort: number } | null;
     totals: { shardsRepaired: number; shardsMoved: number; failures: number };
   } | null;
   scrub?: {
@@ -51,7 +51,7 @@ async function probe(node: { id: string; zone: string; url: string }): Promise<N
     if (s.store) Object.assign(row, { shards: s.store.shards, bytes: s.store.bytes });
     if (s.draining !== undefined) row.draining = s.draining;
     if (s.repair) {
-      row.shortStripes = s.repair.last?.shortStripes ?? 0;
+      row.shortStripes = s.repair.last?.stripesLeftShort ?? 0;
       row.repair = {
         running: s.repair.running,
         passes: s.repair.passes,

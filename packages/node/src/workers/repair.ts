@@ -69,6 +69,8 @@ export interface RepairRunSummary {
   responsibleStripes: number;
   /** Of those, stripes with a home that lacks its shard or did not answer. */
   shortStripes: number;
+  /** Of those, stripes still short when the pass ended (a home unreachable, or a rebuild that failed). */
+  stripesLeftShort: number;
   /** Shards rebuilt and newly stored on their home (201). */
   shardsRepaired: number;
   /** Shards rebuilt whose home had meanwhile received them another way (200: a concurrent repair or move). */
@@ -243,6 +245,7 @@ export class RepairWorker {
       stripesScanned: 0,
       responsibleStripes: 0,
       shortStripes: 0,
+      stripesLeftShort: 0,
       shardsRepaired: 0,
       alreadyPresent: 0,
       shardsMoved: 0,
@@ -363,7 +366,7 @@ export class RepairWorker {
     }
     await this.askAll(restAsks, answers, s, signal);
 
-    const short: { st: Stripe; missing: number[] }[] = [];
+    const short: { st: Stripe; missing: number[]; unreachable: number }[] = [];
     for (const st of responsible) {
       const missing: number[] = [];
       let unreachable = 0;
@@ -375,7 +378,8 @@ export class RepairWorker {
       });
       if (missing.length || unreachable) s.shortStripes++;
       s.homesUnreachable += unreachable;
-      if (missing.length) short.push({ st, missing });
+      if (missing.length) short.push({ st, missing, unreachable });
+      else if (unreachable) s.stripesLeftShort++;
     }
 
     // A shard missing from its home may sit on another node (its old home, before a membership
@@ -389,7 +393,7 @@ export class RepairWorker {
     await this.askAll(otherAsks, answers, s, signal);
 
     const tasks: (() => Promise<void>)[] = [];
-    for (const { st, missing } of short) {
+    for (const { st, missing, unreachable } of short) {
       const holders = new Map<number, ClusterNode[]>();
       for (const n of mv.view.nodes) {
         if (n.id === self) continue;
@@ -402,7 +406,12 @@ export class RepairWorker {
       st.homes.forEach((h, i) => {
         if (holds(answers, h, st.pieceCid, i)) (holders.get(i) ?? holders.set(i, []).get(i)!).unshift(h);
       });
-      if (rebuild.length) tasks.push(() => this.repairStripe(st, rebuild, holders, s, signal));
+      if (rebuild.length) {
+        tasks.push(async () => {
+          const stored = await this.repairStripe(st, rebuild, holders, s, signal);
+          if (stored < rebuild.length || unreachable) s.stripesLeftShort++;
+        });
+      } else if (unreachable) s.stripesLeftShort++;
     }
     for (const st of stripes.values()) {
       for (const sh of st.local) if (st.homes[sh.index]?.id !== self) tasks.push(() => this.move(st, sh, s, signal));
@@ -434,14 +443,14 @@ export class RepairWorker {
     );
   }
 
-  /** Rebuilds the shards of `missing` from k verified shards and stores each on its home. */
-  private async repairStripe(st: Stripe, missing: readonly number[], holders: ReadonlyMap<number, readonly ClusterNode[]>, s: RepairRunSummary, signal: AbortSignal): Promise<void> {
+  /** Rebuilds the shards of `missing` from k verified shards and stores each on its home; returns how many homes now hold theirs. */
+  private async repairStripe(st: Stripe, missing: readonly number[], holders: ReadonlyMap<number, readonly ClusterNode[]>, s: RepairRunSummary, signal: AbortSignal): Promise<number> {
     let reference: VerifiedShard;
     try {
       reference = await this.readOwn(st.atHome!, s);
     } catch (e) {
       this.fail(s, st.pieceCid, st.atHome!.index, this.deps.nodeId, e);
-      return;
+      return 0;
     }
     const header: ShardHeader = reference.header;
     const shardBytes = reference.headerLength + header.shardLength;
@@ -467,8 +476,9 @@ export class RepairWorker {
     } catch (e) {
       if (signal.aborted) throw e;
       this.fail(s, st.pieceCid, null, null, e);
-      return;
+      return 0;
     }
+    let stored = 0;
     await Promise.all(
       rebuilt.map(async (r) => {
         const home = st.homes[r.index]!;
@@ -476,12 +486,14 @@ export class RepairWorker {
           const { created } = await this.deps.peers.putShard(home, r.id, r.bytes, s, signal);
           if (created) s.shardsRepaired++;
           else s.alreadyPresent++; // another repair or a move got there first
+          stored++;
         } catch (e) {
           if (signal.aborted) throw e;
           this.fail(s, st.pieceCid, r.index, home.id, e);
         }
       }),
     );
+    return stored;
   }
 
   /**
