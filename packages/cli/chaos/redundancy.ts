@@ -3,36 +3,26 @@ import type { DdcClient, VerifyResult } from '@ddc/client';
 import type { DevCluster } from '../src/dev/cluster-runner.js';
 import type { AckedObject } from './workload.js';
 
-/** Asks every live node of the cluster to run a repair pass now (POST /v1/repair/run) and waits for them. */
-export async function repairPass(cluster: DevCluster): Promise<void> {
+/** POSTs to `path` on every live node at once and waits for all; a node that is down simply sits the pass out. */
+async function onEveryNode(cluster: DevCluster, path: string): Promise<void> {
   await Promise.all(
     [...cluster.nodes.values()]
       .filter((n) => n.process)
       .map(async (n) => {
         try {
-          const res = await fetch(`${n.url}/v1/repair/run`, { method: 'POST' });
+          const res = await fetch(`${n.url}${path}`, { method: 'POST' });
           await res.arrayBuffer();
         } catch {
-          // A node that is down or restarting simply does not take part in this pass.
+          // down or restarting
         }
       }),
   );
 }
 
-export async function scrubPass(cluster: DevCluster): Promise<void> {
-  await Promise.all(
-    [...cluster.nodes.values()]
-      .filter((n) => n.process)
-      .map(async (n) => {
-        try {
-          const res = await fetch(`${n.url}/v1/scrub/run`, { method: 'POST' });
-          await res.arrayBuffer();
-        } catch {
-          // as above
-        }
-      }),
-  );
-}
+/** Every live node runs a repair pass now (POST /v1/repair/run); resolves when all are done. */
+export const repairPass = (cluster: DevCluster) => onEveryNode(cluster, '/v1/repair/run');
+/** Every live node runs a scrub pass now (POST /v1/scrub/run). */
+export const scrubPass = (cluster: DevCluster) => onEveryNode(cluster, '/v1/scrub/run');
 
 export interface RedundancyReport {
   healthy: boolean;
