@@ -48,6 +48,21 @@ export async function repairAll(cluster: DevCluster): Promise<Map<string, Repair
   return new Map(nodes.map((n, i) => [n.id, results[i]!]));
 }
 
+/**
+ * Concurrent passes may see a shard in flight between two nodes and fail on it; the next
+ * pass retries. Runs passes until one has nothing to do (at most `maxPasses`) and returns
+ * them all, the last one quiet.
+ */
+export async function repairUntilQuiet(cluster: DevCluster, maxPasses = 6): Promise<Map<string, RepairRunSummary>[]> {
+  const passes: Map<string, RepairRunSummary>[] = [];
+  for (let i = 0; i < maxPasses; i++) {
+    const pass = await repairAll(cluster);
+    passes.push(pass);
+    if (total(pass, 'shardsMoved') + total(pass, 'shardsRepaired') + total(pass, 'failureCount') === 0) break;
+  }
+  return passes;
+}
+
 export function total(summaries: Map<string, RepairRunSummary>, field: 'shardsRepaired' | 'shardsMoved' | 'failureCount' | 'shortStripes'): number {
   return [...summaries.values()].reduce((n, s) => n + s[field], 0);
 }
