@@ -4,7 +4,6 @@
  * statement, core's identity/header-statement.ts) lets them keep the headers as evidence.
  * Only the header's bytes are read from disk.
  */
-import { open } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { HEADER_STATEMENT_HTTP, decodeShardHeader, fromHex, signHeaderStatement, toHex } from '@ddc/core';
 import { shardCorrupt, shardNotFound } from '../errors.js';
@@ -14,30 +13,7 @@ import { identityOf } from './identity.js';
 async function readHeader(ctx: NodeContext, id: string): Promise<Uint8Array> {
   const meta = ctx.store.meta(id);
   if (!meta) throw shardNotFound(id);
-  if (meta.location === 'inline') {
-    const bytes = ctx.store.inlineBytes(id);
-    if (!bytes) throw shardNotFound(id);
-    return bytes.subarray(0, meta.headerLength);
-  }
-  let fh;
-  try {
-    fh = await open(ctx.store.filePath(id), 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw shardNotFound(id);
-    throw e;
-  }
-  try {
-    const buf = Buffer.allocUnsafe(meta.headerLength);
-    let off = 0;
-    while (off < buf.length) {
-      const { bytesRead } = await fh.read(buf, off, buf.length - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-    }
-    return buf.subarray(0, off);
-  } finally {
-    await fh.close();
-  }
+  return ctx.store.readShard(id, meta, meta.headerLength);
 }
 
 export async function serveHeader(ctx: NodeContext, res: ServerResponse, id: string, head: boolean): Promise<void> {

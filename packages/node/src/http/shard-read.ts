@@ -8,7 +8,6 @@
  */
 import type { ServerResponse } from 'node:http';
 import { close, open as openCb, read } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { verifyShard } from '@ddc/core';
 import { shardCorrupt, shardNotFound } from '../errors.js';
@@ -105,13 +104,7 @@ function sendWholeFile(ctx: NodeContext, res: ServerResponse, id: string, meta: 
 }
 
 async function streamFile(ctx: NodeContext, res: ServerResponse, id: string, meta: ShardMeta): Promise<void> {
-  let fh;
-  try {
-    fh = await open(ctx.store.filePath(id), 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw shardNotFound(id);
-    throw e;
-  }
+  const fh = await ctx.store.openFile(id);
   try {
     const { size } = await fh.stat();
     // Content-Length is promised up front, so a file cut short on disk cannot be streamed.

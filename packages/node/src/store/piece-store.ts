@@ -8,7 +8,7 @@
  * A crash between rename and index commit leaves an orphan file; the sweep started at
  * open removes it.
  */
-import { mkdir, open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { isShardId } from '@ddc/core';
@@ -216,31 +216,39 @@ export class PieceStore implements UploadSink {
     return shardFilePath(this.layout, id);
   }
 
-  /** The whole stored shard in memory (challenges, verified reads); throws DDC_SHARD_NOT_FOUND. */
-  async readShard(id: string, meta = this.meta(id)): Promise<Uint8Array> {
-    if (!meta) throw shardNotFound(id);
-    if (meta.location === 'inline') {
-      const bytes = this.inlineBytes(id);
-      if (!bytes) throw shardNotFound(id);
-      return bytes;
-    }
-    let fh;
+  /** Opens a file shard for reading; throws DDC_SHARD_NOT_FOUND if the file is gone. */
+  async openFile(id: string): Promise<FileHandle> {
     try {
-      fh = await open(this.filePath(id), 'r');
+      return await open(this.filePath(id), 'r');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw shardNotFound(id);
       throw e;
     }
+  }
+
+  /**
+   * The stored shard in memory (challenges, verified reads), or only its first `length` bytes
+   * (the header, for auditors); throws DDC_SHARD_NOT_FOUND.
+   */
+  async readShard(id: string, meta = this.meta(id), length?: number): Promise<Uint8Array> {
+    if (!meta) throw shardNotFound(id);
+    const want = Math.min(length ?? meta.length, meta.length);
+    if (meta.location === 'inline') {
+      const bytes = this.inlineBytes(id);
+      if (!bytes) throw shardNotFound(id);
+      return want < bytes.length ? bytes.subarray(0, want) : bytes;
+    }
+    const fh = await this.openFile(id);
     try {
       // Read exactly the indexed length: a file grown or cut on disk is caught by verification.
-      const buf = Buffer.allocUnsafe(meta.length);
+      const buf = Buffer.allocUnsafe(want);
       let off = 0;
-      while (off < meta.length) {
-        const { bytesRead } = await fh.read(buf, off, meta.length - off, off);
+      while (off < want) {
+        const { bytesRead } = await fh.read(buf, off, want - off, off);
         if (bytesRead === 0) break;
         off += bytesRead;
       }
-      return off === meta.length ? buf : buf.subarray(0, off);
+      return off === want ? buf : buf.subarray(0, off);
     } finally {
       await fh.close();
     }
