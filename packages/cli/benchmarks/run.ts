@@ -18,6 +18,8 @@ const quick = process.argv.includes('--quick');
 const LARGE = (quick ? 32 : 256) * 1024 * 1024;
 const SMALL_OPS = quick ? 2000 : 20_000;
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+// The bare node:http + fsync server, shared with the node package's micro benchmark.
+const BASELINE_SERVER = fileURLToPath(import.meta.resolve('@ddc/node/benchmarks/serve'));
 const log = (s: string) => {
   if (!json) process.stderr.write(`${s}\n`);
 };
@@ -33,7 +35,7 @@ function runWorker(job: string, args: object): Promise<Record<string, number>> {
 
 function startBaseline(dir: string): Promise<{ url: string; stop(): void }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [here('./baseline-server.js'), dir], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = spawn(process.execPath, [BASELINE_SERVER, 'baseline', dir], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     createInterface({ input: child.stdout! }).once('line', (line) => resolve({ url: (JSON.parse(line) as { url: string }).url, stop: () => child.kill('SIGTERM') }));
     child.once('exit', (code) => reject(new Error(`baseline server exited ${code}`)));
   });

@@ -1,7 +1,7 @@
 /**
  * SHA-256 for the whole project. Core stays isomorphic, so it starts with the audited
  * @noble/hashes code (works everywhere) and lets a platform install a faster one:
- * Node's `node:crypto` is about 12x faster, so the Node entry points of `client` and
+ * Node's `node:crypto` is about 8x faster (UnixFS import: ~1500 vs 185 MB/s here), so the Node entry points of `client` and
  * `node` call `useSha256` with it at import time.
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';

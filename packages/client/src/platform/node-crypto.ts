@@ -1,5 +1,5 @@
 /**
- * Installs node:crypto's SHA-256 (about 12x faster than the portable code) into core.
+ * Installs node:crypto's SHA-256 (about 8x faster than the portable code in the UnixFS import here) into core.
  * Imported for its effect by the Node entry of the client and by the storage node.
  */
 import { createHash, hash } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Node transport on undici: a keep-alive pool per node, about twice the throughput of
+ * Node transport on undici: a keep-alive pool per node, by the storage-core issue's measurement about twice the throughput of
  * fetch for 1 MiB bodies. Node only (imported by the Node entry).
  */
 import { Agent, request } from 'undici';
