@@ -8,4 +8,5 @@ export * from './cluster.js';
 export * from './unixfs/index.js';
 export * from './erasure/index.js';
 export * from './identity/index.js';
+export * from './keys/index.js';
 export * from './auth/index.js';
