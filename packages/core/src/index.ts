@@ -10,3 +10,4 @@ export * from './erasure/index.js';
 export * from './identity/index.js';
 export * from './keys/index.js';
 export * from './auth/index.js';
+export * from './objects/index.js';
