@@ -8,6 +8,7 @@ import { devCommand, devHelp } from './commands/dev.js';
 import { nodeCommand, nodeHelp } from './commands/node.js';
 import { clusterCommand, clusterHelp } from './commands/cluster.js';
 import { auditCommand, auditHelp } from './commands/audit.js';
+import { keysCommand, keysHelp } from './commands/keys.js';
 import { bucketHelp, chainHelp, depositHelp } from './ledger/help.js';
 import { balanceCommand, bucketCommand, chainCommand, depositCommand, unlockCommand, withdrawCommand } from './ledger/lazy.js';
 
@@ -21,6 +22,7 @@ const HELP = `ddc: the DDC command line
   ${verifyHelp}
   ${clusterHelp}
   ${auditHelp}
+  ${keysHelp}
   ${chainHelp}
   ${bucketHelp}
   ${depositHelp}
@@ -38,6 +40,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   verify: verifyCommand,
   cluster: clusterCommand,
   audit: auditCommand,
+  keys: keysCommand,
   chain: chainCommand,
   bucket: bucketCommand,
   deposit: depositCommand,

@@ -3,6 +3,7 @@ import { DevCluster } from '../dev/cluster-runner.js';
 import { DEFAULT_DATA_DIR } from '../context.js';
 import { printJson } from '../output.js';
 import { usage } from '../errors.js';
+import { devKeystorePath } from '../identity/keystore-file.js';
 
 export const devHelp = 'ddc dev [--data DIR] [--nodes N] [--zones Z] [--k K] [--m M] [--no-chain] [--json]    run a local cluster and its dev chain (default 6 nodes, 3 zones, k=4, m=2, data in ./.ddc)';
 
@@ -35,7 +36,7 @@ export async function devCommand(argv: string[]): Promise<number> {
   cluster.onNodeExit = (node, code, signal) => process.stderr.write(`ddc dev: node ${node.id} exited (${signal ?? `code ${code}`}); the cluster keeps serving from the others\n`);
   if (values.json) {
     printJson({
-      event: 'ready', dataDir: cluster.dir, clusterFile: cluster.clusterFile, k: d.k, m: d.m, nodes: d.nodes,
+      event: 'ready', dataDir: cluster.dir, clusterFile: cluster.clusterFile, keystore: devKeystorePath(cluster.dir), k: d.k, m: d.m, nodes: d.nodes,
       ...(chain ? { chain: { rpcUrl: chain.chain.rpcUrl, chainId: chain.chain.chainId, deployment: chain.chain.deploymentFile, chainFile: cluster.chainFile, clusterId: chain.clusterId, mnemonic: chain.chain.mnemonic } } : {}),
     });
   } else {
@@ -54,6 +55,7 @@ export async function devCommand(argv: string[]): Promise<number> {
         `DDC dev cluster: ${d.nodes.length} nodes, k=${d.k}, m=${d.m}, data in ${cluster.dir}`,
         ...d.nodes.map((n) => `  ${chain ? `${cluster.nodeByMemberId(n.id)?.id ?? '?'}  ` : ''}${n.id}  ${n.zone}  ${n.url}`),
         ...chainLines,
+        `Keystore: ${devKeystorePath(cluster.dir)} (made with the public dev phrase and no passphrase unless one was there; \`ddc keys show\`)`,
         '',
         'Next, in another terminal:',
         `  npx ddc put ./some-file${flag}          # prints the root CID`,

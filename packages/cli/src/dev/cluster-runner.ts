@@ -4,6 +4,7 @@
  *
  *   DIR/dev.json              the cluster's shape (k, m, zones, node ids, last ports)
  *   DIR/cluster.json          the descriptor clients read
+ *   DIR/keystore.json         the dev identity (the public dev phrase, empty passphrase)
  *   DIR/nodes/ID/config.json  each node's config; DIR/nodes/ID/data its store; node.log its log
  *
  * With `chain` (what `ddc dev` uses) it also runs the dev chain (anvil, state in
@@ -23,6 +24,7 @@ import { DEV_REPAIR_CONFIG, DEV_SCRUB_CONFIG, nodeIdFromPublicKey } from '@ddc/n
 import type { ChainMembership } from '@ddc/client';
 import type { ClusterTerms, DevChain, Ledger } from '@ddc/ledger/node';
 import type { Hex } from 'viem';
+import { ensureDevKeystore } from './dev-identity.js';
 
 export const DDC_BIN = fileURLToPath(new URL('../../../bin/ddc.js', import.meta.url));
 
@@ -123,6 +125,7 @@ export class DevCluster {
   static async start(options: DevClusterOptions): Promise<DevCluster> {
     const dir = resolve(options.dataDir);
     await mkdir(dir, { recursive: true });
+    await ensureDevKeystore(dir);
     let shape = await readShape(dir);
     const wanted = { nodes: options.nodes ?? 6, zones: options.zones ?? 3, k: options.k ?? 4, m: options.m ?? 2 };
     if (shape) {
