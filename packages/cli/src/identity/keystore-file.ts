@@ -15,7 +15,7 @@ import { DEFAULT_DATA_DIR } from '../context.js';
 
 export const KEYSTORE_FILE = 'keystore.json';
 
-export interface KeystoreOptions {
+export interface KeystoreFlags {
   /** --keystore FILE */
   keystore?: string | undefined;
 }
@@ -27,7 +27,7 @@ export function devKeystorePath(dataDir = DEFAULT_DATA_DIR): string {
   return resolve(dataDir, KEYSTORE_FILE);
 }
 
-export function resolveKeystore(opts: KeystoreOptions = {}): { file: string; source: KeystoreSource } {
+export function resolveKeystore(opts: KeystoreFlags = {}): { file: string; source: KeystoreSource } {
   if (opts.keystore) return { file: resolve(opts.keystore), source: 'flag' };
   if (process.env.DDC_KEYSTORE) return { file: resolve(process.env.DDC_KEYSTORE), source: 'env' };
   return { file: devKeystorePath(), source: 'dev' };
@@ -134,7 +134,7 @@ export async function unlockKeystore(file: string, keystore: KeystoreFile): Prom
 }
 
 /** The user's keys for commands that sign or decrypt. */
-export async function loadUserKeys(opts: KeystoreOptions = {}): Promise<{ keys: UserKeys; file: string }> {
+export async function loadUserKeys(opts: KeystoreFlags = {}): Promise<{ keys: UserKeys; file: string }> {
   const { file } = resolveKeystore(opts);
   const keystore = await readKeystoreFile(file);
   const phrase = await unlockKeystore(file, keystore);
