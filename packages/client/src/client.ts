@@ -3,13 +3,14 @@
  * Works in browsers and Node; the Node entry adds file paths and the undici transport.
  */
 import {
-  DdcError, RAW_CODEC, exportFile, fileSize, importFile, parseCid, placeStripe, stripeLayout, throwIfAborted, walkDag,
+  DdcError, RAW_CODEC, type CapabilityToken, type Ed25519KeyPair, exportFile, fileSize, importFile, parseCid, placeStripe, stripeLayout, throwIfAborted, walkDag,
   type Block, type BlockHint, type CID, type ImportResult,
 } from '@ddc/core';
 import { StaticMembership, isMembership, type ClusterView, type Membership } from './membership.js';
 import { FetchTransport } from './transport/fetch.js';
 import type { Transport } from './transport/types.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
+import { requestSigner, type RequestSigner } from './request-signer.js';
 import { NodeHealth } from './node-health.js';
 import { toChunks, type PutSource } from './sources.js';
 import { encodePiece } from './put/encode-piece.js';
@@ -21,6 +22,8 @@ import type { ProgressHandler } from './progress.js';
 export interface PutOptions {
   signal?: AbortSignal;
   onProgress?: ProgressHandler;
+  /** A bucket token with `put` for this client's identity: nodes record the bucket's reference to every shard. */
+  token?: CapabilityToken;
 }
 
 export interface PutResult {
@@ -64,12 +67,20 @@ export interface PlatformHooks {
 export class DdcClient {
   private readonly opts: ResolvedOptions;
   private readonly health: NodeHealth;
+  /** Signs this client's requests to nodes (options.identity, or a key made for this client). */
+  readonly signer: RequestSigner;
 
   constructor(options: ClientOptions, private readonly platform: PlatformHooks = {}) {
     const membership: Membership = isMembership(options.cluster) ? options.cluster : new StaticMembership(options.cluster);
     const transport = options.transport ?? platform.defaultTransport?.() ?? new FetchTransport();
     this.opts = resolveOptions(options, membership, transport);
     this.health = new NodeHealth(this.opts.nodeCooldownMs);
+    this.signer = requestSigner(this.opts.identity);
+  }
+
+  /** The key pair that signs this client's requests. */
+  get identity(): Ed25519KeyPair {
+    return this.signer.identity;
   }
 
   /** One internal signal per operation, following the caller's, that may carry many listeners. */
@@ -110,7 +121,7 @@ export class DdcClient {
         while (inFlight.size >= this.opts.piecesInFlight) await Promise.race(inFlight);
         if (failure) throw failure;
         const block = step.value;
-        const task = this.storePiece(block, view, signal).then(
+        const task = this.storePiece(block, view, signal, options.token).then(
           (missing) => {
             missingShards.push(...missing);
             pieces++;
@@ -132,7 +143,7 @@ export class DdcClient {
     return { cid: result.cid, size: result.size, pieces, missingShards };
   }
 
-  private async storePiece(block: Block, view: ClusterView, signal?: AbortSignal): Promise<MissingShard[]> {
+  private async storePiece(block: Block, view: ClusterView, signal?: AbortSignal, token?: CapabilityToken): Promise<MissingShard[]> {
     throwIfAborted(signal);
     const layout = stripeLayout(block.bytes.length, view);
     const homes = placeStripe(block.cid.bytes, view.nodes, layout.count);
@@ -141,6 +152,8 @@ export class DdcClient {
       transport: this.opts.transport,
       retry: this.opts.retry,
       health: this.health,
+      signer: this.signer,
+      ...(token ? { token } : {}),
       ...(signal ? { signal } : {}),
     });
   }

@@ -8,6 +8,7 @@ export { StaticMembership, type Membership, type ClusterView } from './membershi
 export { ChainMembership, clusterViewFromChain, type ChainMembershipOptions, type ChainMembershipChange } from './membership-chain.js';
 export type { Transport, PieceShardInfo } from './transport/types.js';
 export { FetchTransport } from './transport/fetch.js';
+export { requestSigner, pathAndQuery, EMPTY_SHA256, type RequestSigner, type SignOptions } from './request-signer.js';
 export type { MissingShard } from './put/upload.js';
 export { writeQuorum } from './put/upload.js';
 export type { PieceReport, ShardReport, ShardStatus } from './inspect.js';

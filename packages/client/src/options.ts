@@ -1,5 +1,5 @@
 /** Client options: typed, with documented defaults; unknown keys are refused. */
-import { DdcError } from '@ddc/core';
+import { DdcError, SECRET_KEY_SIZE, PUBLIC_KEY_SIZE, equalBytes, keyPairFromSecret, type Ed25519KeyPair } from '@ddc/core';
 import type { Membership } from './membership.js';
 import type { Transport } from './transport/types.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry.js';
@@ -18,6 +18,11 @@ export interface ClientOptions {
   /** How long a node that failed is avoided. Default 10 s. */
   nodeCooldownMs?: number;
   retry?: Partial<RetryOptions>;
+  /**
+   * Signs the client's requests to nodes (docs/ACCESS.md); its public key is who the nodes
+   * see, and whom capability tokens must name. Default: a fresh key per client (anonymous).
+   */
+  identity?: Ed25519KeyPair;
 }
 
 export interface ResolvedOptions {
@@ -28,9 +33,10 @@ export interface ResolvedOptions {
   hedgeAfterMs: number;
   nodeCooldownMs: number;
   retry: RetryOptions;
+  identity: Ed25519KeyPair | undefined;
 }
 
-const KEYS = ['cluster', 'transport', 'piecesInFlight', 'readAhead', 'hedgeAfterMs', 'nodeCooldownMs', 'retry'];
+const KEYS = ['cluster', 'transport', 'piecesInFlight', 'readAhead', 'hedgeAfterMs', 'nodeCooldownMs', 'retry', 'identity'];
 
 function positiveInt(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
@@ -38,6 +44,17 @@ function positiveInt(name: string, v: unknown, fallback: number): number {
     throw new DdcError('DDC_INVALID_CONFIG', `${name} must be a whole number >= 1, got ${String(v)}`, { hint: `Leave ${name} out to use ${fallback}` });
   }
   return v;
+}
+
+function identityOption(v: unknown): Ed25519KeyPair | undefined {
+  if (v === undefined) return undefined;
+  const k = v as Partial<Ed25519KeyPair> | null;
+  if (!k || !(k.secretKey instanceof Uint8Array) || k.secretKey.length !== SECRET_KEY_SIZE || !(k.publicKey instanceof Uint8Array) || k.publicKey.length !== PUBLIC_KEY_SIZE) {
+    throw new DdcError('DDC_INVALID_CONFIG', 'identity must be an Ed25519 key pair {secretKey, publicKey} of 32 bytes each', { hint: 'Pass keyPairFromSecret(seed) or a UserIdentity\'s signing key, or leave identity out' });
+  }
+  const pair = keyPairFromSecret(k.secretKey);
+  if (!equalBytes(pair.publicKey, k.publicKey)) throw new DdcError('DDC_INVALID_CONFIG', 'identity.publicKey is not the public key of identity.secretKey', { hint: 'Pass keyPairFromSecret(seed)' });
+  return pair;
 }
 
 export function resolveOptions(o: ClientOptions, membership: Membership, transport: Transport): ResolvedOptions {
@@ -54,5 +71,6 @@ export function resolveOptions(o: ClientOptions, membership: Membership, transpo
     hedgeAfterMs: positiveInt('hedgeAfterMs', o.hedgeAfterMs, 300),
     nodeCooldownMs: positiveInt('nodeCooldownMs', o.nodeCooldownMs, 10_000),
     retry,
+    identity: identityOption(o.identity),
   };
 }

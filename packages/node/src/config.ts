@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { invalidConfig } from './errors.js';
 import { parseRepairConfig, parseScrubConfig, type RepairConfig, type ScrubConfig } from './workers/config.js';
+import { parseAuthConfig, type AuthConfig } from './auth/config.js';
+import { parseRecordsConfig, type RecordsConfig } from './records/config.js';
 
 /**
  * TEST-ONLY fault injection. Never set these on a node that holds real data: they make
@@ -59,6 +61,10 @@ export interface NodeConfig {
   repair: RepairConfig;
   /** The scrub worker (workers/config.ts has the defaults). */
   scrub: ScrubConfig;
+  /** Signed requests (auth/config.ts has the defaults). */
+  auth: AuthConfig;
+  /** Object records and their sync (records/config.ts has the defaults). */
+  records: RecordsConfig;
 }
 
 export interface NodeChainConfig {
@@ -74,7 +80,7 @@ export interface NodeChainConfig {
 
 /** What a caller writes: the required keys, and any defaults it wants to override. */
 export type NodeConfigInput = Pick<NodeConfig, 'version' | 'id' | 'zone' | 'dataDir'> &
-  Partial<Omit<NodeConfig, 'version' | 'id' | 'zone' | 'dataDir' | 'repair' | 'scrub'>> & { repair?: Partial<RepairConfig>; scrub?: Partial<ScrubConfig> };
+  Partial<Omit<NodeConfig, 'version' | 'id' | 'zone' | 'dataDir' | 'repair' | 'scrub' | 'auth' | 'records'>> & { repair?: Partial<RepairConfig>; scrub?: Partial<ScrubConfig>; auth?: Partial<AuthConfig>; records?: Partial<RecordsConfig> };
 
 export const NODE_CONFIG_DEFAULTS = {
   host: '127.0.0.1',
@@ -87,7 +93,7 @@ export const NODE_CONFIG_DEFAULTS = {
   shutdownTimeoutMs: 10_000,
 } as const;
 
-const KEYS = ['version', 'id', 'zone', 'dataDir', 'faults', 'cluster', 'chain', 'repair', 'scrub', ...Object.keys(NODE_CONFIG_DEFAULTS)] as const;
+const KEYS = ['version', 'id', 'zone', 'dataDir', 'faults', 'cluster', 'chain', 'repair', 'scrub', 'auth', 'records', ...Object.keys(NODE_CONFIG_DEFAULTS)] as const;
 const FAULT_KEYS = ['corruptReads', 'delayMs', 'badProofs'] as const;
 const CHAIN_KEYS = ['rpcUrl', 'deployment', 'clusterId', 'pollMs'] as const;
 const NODE_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -191,6 +197,8 @@ export function parseNodeConfig(input: unknown, baseDir?: string): NodeConfig {
     shutdownTimeoutMs: num('shutdownTimeoutMs'),
     repair: parseRepairConfig(input.repair),
     scrub: parseScrubConfig(input.scrub),
+    auth: parseAuthConfig(input.auth),
+    records: parseRecordsConfig(input.records),
   };
   if (input.cluster !== undefined) {
     if (typeof input.cluster !== 'string' || input.cluster.length === 0 || input.cluster.includes('\0')) {

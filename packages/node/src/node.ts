@@ -15,6 +15,10 @@ import { PieceStore } from './store/piece-store.js';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
 import { attachIdentity } from './http/identity.js';
 import { startWorkers } from './workers/index.js';
+import { openNodeAuth, type NodeAuth } from './auth/node-auth.js';
+import { RecordStore } from './records/store.js';
+import { attachRecords, recordsOf } from './records/context.js';
+import { startRecordSync } from './records/service.js';
 import type { Membership } from '@ddc/client';
 
 export interface RunningNode {
@@ -68,15 +72,33 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
   // On chain the cluster names a node by its key: answers, signatures and repair's "self" must use that name.
   if (config.chain) config = { ...config, id: nodeIdFromPublicKey(identity.publicKey) };
   if (identity.modeFixed !== undefined) log({ event: 'warning', message: `${identity.file} was readable by others (mode ${identity.modeFixed.toString(8)}); narrowed it to 600` });
+  if (config.auth.anonymousWrites) log({ event: 'warning', message: 'TEST-ONLY auth.anonymousWrites is on: this node accepts unsigned writes' });
+  let auth: NodeAuth;
+  try {
+    auth = await openNodeAuth(config, identity, log);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  let records: RecordStore;
+  try {
+    records = await RecordStore.open(config.dataDir);
+  } catch (e) {
+    await auth.close();
+    await store.close();
+    throw e;
+  }
   const ctx: NodeContext = {
     config,
     store,
     gate: new WriteGate(config.maxConcurrentWrites, config.maxQueuedWrites),
     log,
     startedAt: new Date().toISOString(),
+    auth,
     draining: false,
   };
   attachIdentity(ctx, identity);
+  attachRecords(ctx, { store: records, sync: undefined });
   const server = createNodeServer(ctx);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -87,6 +109,8 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
       });
     });
   } catch (e) {
+    await records.close();
+    await auth.close();
     await store.close();
     throw e;
   }
@@ -97,10 +121,14 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
   );
   const port = (server.address() as AddressInfo).port;
   try {
-    const workers = await startWorkers({ config, store, log, ...(options.membership ? { membership: options.membership } : {}) });
+    const workers = await startWorkers({ config, store, log, identity: identity.keyPair, ...(options.membership ? { membership: options.membership } : {}) });
     if (workers) ctx.workers = workers;
+    startRecordSync(ctx, identity.keyPair);
   } catch (e) {
     server.close();
+    await ctx.workers?.close();
+    await records.close();
+    await auth.close();
     await store.close();
     throw e;
   }
@@ -117,6 +145,7 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
   const shutdown = async (): Promise<void> => {
     ctx.draining = true;
     ctx.gate.close();
+    await recordsOf(ctx).sync?.close();
     await ctx.workers?.close();
     // Stop accepting connections, but keep open ones: they may be mid-write, and a
     // health check on them should see the 503.
@@ -127,7 +156,12 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
     server.closeAllConnections();
     await listenerClosed;
     server.close(); // not listening any more: this only stops node:http's timeout checks
-    await store.close();
+    try {
+      await records.close();
+      await store.close();
+    } finally {
+      await auth.close();
+    }
   };
 
   return {

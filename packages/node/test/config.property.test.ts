@@ -8,7 +8,7 @@ import { loadNodeConfig, parseNodeConfig, NODE_CONFIG_DEFAULTS } from '../src/in
 import { tempDir } from './helpers.js';
 
 const REQUIRED = { version: 1, id: 'node-1', zone: 'zone-a', dataDir: '/tmp/ddc-data' } as const;
-const KNOWN = new Set(['version', 'id', 'zone', 'dataDir', 'host', 'port', 'maxShardBytes', 'inlineThreshold', 'maxConcurrentWrites', 'maxQueuedWrites', 'requestTimeoutMs', 'shutdownTimeoutMs', 'faults', 'cluster', 'chain', 'repair', 'scrub']);
+const KNOWN = new Set(['version', 'id', 'zone', 'dataDir', 'host', 'port', 'maxShardBytes', 'inlineThreshold', 'maxConcurrentWrites', 'maxQueuedWrites', 'requestTimeoutMs', 'shutdownTimeoutMs', 'faults', 'cluster', 'chain', 'repair', 'scrub', 'auth']);
 
 const validOptional = fc.record(
   {

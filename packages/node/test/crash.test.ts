@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Agent, request } from 'undici';
 import { verifyShard, type EncodedShard } from '@ddc/core';
-import { tempDir, makeStripe } from './helpers.js';
+import { tempDir, makeStripe, signedHeaders } from './helpers.js';
 
 const RUN_NODE = fileURLToPath(new URL('./fixtures/run-node.js', import.meta.url));
 const ROUNDS = Number(process.env.DDC_CRASH_ROUNDS ?? 50);
@@ -78,7 +78,8 @@ test(`SIGKILL during writes, ${ROUNDS} times: acknowledged shards survive intact
           const shard = pool[(round * 7 + w * 5 + n) % pool.length]!;
           attempted.set(shard.id, shard);
           try {
-            const res = await request(`${url}/v1/shards/${shard.id}`, { method: 'PUT', body: shard.bytes, dispatcher: agent });
+            const target = `${url}/v1/shards/${shard.id}`;
+            const res = await request(target, { method: 'PUT', body: shard.bytes, headers: await signedHeaders({ method: 'PUT', url: target }), dispatcher: agent });
             await res.body.dump();
             if (res.statusCode < 300) acked.set(shard.id, shard);
           } catch {

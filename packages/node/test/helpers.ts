@@ -1,12 +1,12 @@
 /** Test helpers: real nodes on port 0 in temp folders, shards from core's buildStripe, raw HTTP. */
 import '@ddc/client/platform/node-crypto';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { randomFillSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildStripe, cidOf, type EncodedShard } from '@ddc/core';
-import { startNode, type NodeConfigInput, type RunningNode } from '../src/index.js';
+import { buildStripe, cidOf, decodeKeyFile, generateKeyPair, sha256, signRequest, toHex, UNSIGNED_PAYLOAD, type CapabilityToken, type Ed25519KeyPair, type EncodedShard } from '@ddc/core';
+import { IDENTITY_KEY_FILE, startNode, type NodeConfigInput, type RunningNode } from '../src/index.js';
 
 export async function tempDir(): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), 'ddc-node-test-'));
@@ -33,6 +33,7 @@ export async function startTestNode(overrides: Overrides = {}): Promise<TestNode
   const dir = await tempDir();
   const dataDir = join(dir.path, 'data');
   const node = await startNode(nodeConfig(dataDir, overrides), { log: silent });
+  await trustNode(node);
   return {
     node,
     dir: dir.path,
@@ -68,7 +69,76 @@ export interface RawResponse {
   body: Buffer;
 }
 
+// ---- signed writes (docs/ACCESS.md): every PUT, POST and DELETE a test sends is signed unless it says not to ----
+
+interface Signer {
+  audience: string;
+  identity: Ed25519KeyPair;
+}
+
+const signers = new Map<string, Signer>();
+/** Signs writes to nodes the tests did not register: any signer may PUT and POST (not DELETE). */
+export const TEST_KEY = generateKeyPair();
+
+/** Writes to `node` are signed with its own identity key from now on: the node takes them as a peer's. */
+export async function trustNode(node: Pick<RunningNode, 'url' | 'id' | 'dataDir'>): Promise<void> {
+  const identity = decodeKeyFile(await readFile(join(node.dataDir, IDENTITY_KEY_FILE)));
+  signers.set(new URL(node.url).origin, { audience: node.id, identity });
+}
+
+async function signerFor(origin: string): Promise<Signer> {
+  let s = signers.get(origin);
+  if (!s) {
+    const info = await rawRequest(`${origin}/info`, { sign: false });
+    s = { audience: (JSON.parse(info.body.toString('utf8')) as { nodeId: string }).nodeId, identity: TEST_KEY };
+    signers.set(origin, s);
+  }
+  return s;
+}
+
+export interface SignOptions {
+  method: string;
+  url: string;
+  /** The body (its SHA-256 is signed), or undefined for a shard PUT (UNSIGNED-PAYLOAD) or no body. */
+  body?: Uint8Array;
+  identity?: Ed25519KeyPair;
+  audience?: string;
+  token?: CapabilityToken;
+  time?: number;
+  nonce?: string;
+}
+
+/** The x-ddc-* headers for one request (by default as the node's peer, or TEST_KEY for unregistered nodes). */
+export async function signedHeaders(o: SignOptions): Promise<Record<string, string>> {
+  const u = new URL(o.url);
+  const s = o.identity && o.audience ? undefined : await signerFor(u.origin);
+  const method = o.method.toUpperCase();
+  const contentSha256 = o.body !== undefined ? toHex(sha256(o.body)) : method === 'PUT' ? UNSIGNED_PAYLOAD : toHex(sha256(new Uint8Array(0)));
+  return signRequest({
+    method,
+    path: `${u.pathname}${u.search}`,
+    contentSha256,
+    audience: o.audience ?? s!.audience,
+    signing: o.identity ?? s!.identity,
+    ...(o.token ? { token: o.token } : {}),
+    ...(o.time !== undefined ? { time: o.time } : {}),
+    ...(o.nonce !== undefined ? { nonce: o.nonce } : {}),
+  });
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
 export interface RawRequestOptions {
+  /** Sign a PUT, POST or DELETE (default true; false sends it unsigned). */
+  sign?: boolean;
   method?: string;
   headers?: Record<string, string | number>;
   /** Parts written one after another; `pauseMs` between them. */
@@ -79,11 +149,23 @@ export interface RawRequestOptions {
   agent?: import('node:http').Agent | false;
 }
 
-/** A plain node:http request, with control over Content-Length and chunking. */
-export function rawRequest(url: string, options: RawRequestOptions = {}): Promise<RawResponse> {
+/** A plain node:http request, with control over Content-Length and chunking; writes are signed (see `sign`). */
+export async function rawRequest(url: string, options: RawRequestOptions = {}): Promise<RawResponse> {
+  const method = (options.method ?? 'GET').toUpperCase();
+  let headers = options.headers ?? {};
+  if (options.sign !== false && (method === 'PUT' || method === 'POST' || method === 'DELETE') && !('x-ddc-signature' in headers)) {
+    const parts = options.body === undefined ? [] : Array.isArray(options.body) ? options.body : [options.body];
+    // A shard PUT signs UNSIGNED-PAYLOAD; other bodies sign their digest.
+    const body = method === 'PUT' ? undefined : method === 'POST' || parts.length > 0 ? concat(parts) : undefined;
+    headers = { ...headers, ...(await signedHeaders({ method, url, ...(body ? { body } : {}) })) };
+  }
+  return send(url, options.method ?? 'GET', headers, options);
+}
+
+function send(url: string, method: string, headers: Record<string, string | number>, options: RawRequestOptions): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     let answered = false;
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: options.agent ?? false }, (res) => {
+    const req = request(url, { method, headers, agent: options.agent ?? false }, (res) => {
       answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -1,9 +1,10 @@
 /**
- * Installs node:crypto's SHA-256 (about 8x faster than the portable code in the UnixFS import here) into core.
+ * Installs node:crypto's SHA-256 (about 8x faster than the portable code in the UnixFS import here)
+ * and Ed25519 (about 20x faster: one signature per shard PUT, one check per signed request) into core.
  * Imported for its effect by the Node entry of the client and by the storage node.
  */
-import { createHash, hash } from 'node:crypto';
-import { useSha256, type Sha256Hasher, type Sha256Impl } from '@ddc/core';
+import { createHash, createPrivateKey, createPublicKey, hash, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
+import { useEd25519, useSha256, type Ed25519Impl, type Sha256Hasher, type Sha256Impl } from '@ddc/core';
 
 // crypto.hash (Node 20.12+) skips the Hash object for one-shot digests.
 const oneShot = typeof hash === 'function' ? (data: Uint8Array) => hash('sha256', data, 'buffer') as unknown as Buffer : undefined;
@@ -35,4 +36,73 @@ const nodeSha256: Sha256Impl = {
 };
 
 useSha256(nodeSha256);
+
+// DER prefixes that wrap a raw 32-byte Ed25519 seed (PKCS#8) and public key (SPKI).
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/** Key objects cost a few microseconds to build: keep the ones in use (own keys, peers, users). */
+const MAX_CACHED_KEYS = 1024;
+const privateKeys = new WeakMap<Uint8Array, KeyObject>();
+const publicKeys = new Map<string, KeyObject>();
+
+// Group order L and field prime p, little-endian, for the strict-encoding checks below.
+const L_LE = Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex');
+const P_LE = Buffer.from('edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'hex');
+
+/** a < b for little-endian 32-byte numbers. */
+function lessLE(a: Uint8Array, b: Uint8Array, topMask = 0xff): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const x = i === 31 ? a[i]! & topMask : a[i]!;
+    if (x !== b[i]!) return x < b[i]!;
+  }
+  return false;
+}
+
+/** A point encoding the portable strict decoder takes: y < p, and no "negative" x = 0. */
+function canonicalPoint(e: Uint8Array): boolean {
+  if (!lessLE(e, P_LE, 0x7f)) return false;
+  if ((e[31]! & 0x80) === 0) return true;
+  // x = 0 only for y = 1 and y = p - 1; their sign bit must be clear.
+  let one = e[0] === 1;
+  let minusOne = e[0] === 0xec;
+  for (let i = 1; i < 32 && (one || minusOne); i++) {
+    const b = i === 31 ? e[i]! & 0x7f : e[i]!;
+    one &&= b === 0;
+    minusOne &&= b === (i === 31 ? 0x7f : 0xff);
+  }
+  return !one && !minusOne;
+}
+
+function privateKeyOf(secretKey: Uint8Array): KeyObject {
+  let key = privateKeys.get(secretKey);
+  if (!key) privateKeys.set(secretKey, (key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' })));
+  return key;
+}
+
+function publicKeyOf(publicKey: Uint8Array): KeyObject {
+  const hex = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString('hex');
+  let key = publicKeys.get(hex);
+  if (!key) {
+    if (publicKeys.size >= MAX_CACHED_KEYS) publicKeys.delete(publicKeys.keys().next().value!);
+    publicKeys.set(hex, (key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' })));
+  }
+  return key;
+}
+
+const nodeEd25519: Ed25519Impl = {
+  name: 'node:crypto',
+  sign: (message, secretKey) => plain(edSign(null, message, privateKeyOf(secretKey))),
+  verify(signature, message, publicKey) {
+    // OpenSSL checks S < L and compares R bytewise, cofactorless: it accepts a subset of what the
+    // portable strict verifier accepts once non-canonical point encodings are refused here too.
+    if (!lessLE(signature.subarray(32), L_LE) || !canonicalPoint(signature.subarray(0, 32)) || !canonicalPoint(publicKey)) return false;
+    try {
+      return edVerify(null, message, publicKeyOf(publicKey), signature);
+    } catch {
+      return false;
+    }
+  },
+};
+
+useEd25519(nodeEd25519);
 export {};

@@ -6,8 +6,9 @@
  * more node even before repair fills the missing shards. Shards that failed are returned
  * (node, index, error) so that repair can place them later; the put still succeeds.
  */
-import { DdcError, type ClusterNode, type EncodedShard, type StripeLayout } from '@ddc/core';
+import { DdcError, type CapabilityToken, type ClusterNode, type EncodedShard, type StripeLayout } from '@ddc/core';
 import type { Transport } from '../transport/types.js';
+import type { RequestSigner } from '../request-signer.js';
 import { withRetry, type RetryOptions } from '../retry.js';
 import type { NodeHealth } from '../node-health.js';
 
@@ -28,7 +29,20 @@ export interface UploadContext {
   transport: Transport;
   retry: RetryOptions;
   health: NodeHealth;
+  /** Signs each shard PUT for its target node (audience = the node's id). */
+  signer: RequestSigner;
+  /** A bucket token with `put`: the nodes then record that the bucket references the shards. */
+  token?: CapabilityToken;
   signal?: AbortSignal;
+}
+
+/** PUT one shard, signed for its node; every attempt gets a fresh signature (nonces are single-use). */
+export function putShardSigned(ctx: UploadContext, node: ClusterNode, shard: EncodedShard): Promise<{ created: boolean }> {
+  const url = `${node.url}/v1/shards/${shard.id}`;
+  return withRetry(() => {
+    const headers = ctx.signer.headers({ method: 'PUT', url, audience: node.id, ...(ctx.token ? { token: ctx.token } : {}) });
+    return ctx.transport.putShard(node.url, shard.id, shard.bytes, ctx.signal, headers);
+  }, ctx.retry, ctx.signal);
 }
 
 export async function uploadStripe(shards: readonly EncodedShard[], homes: readonly ClusterNode[], layout: StripeLayout, ctx: UploadContext): Promise<MissingShard[]> {
@@ -37,7 +51,7 @@ export async function uploadStripe(shards: readonly EncodedShard[], homes: reado
       const node = homes[index]!;
       if (!ctx.health.isReachable(node.id)) throw new DdcError('DDC_NODE_UNAVAILABLE', `node ${node.id} failed recently; skipped`);
       try {
-        await withRetry(() => ctx.transport.putShard(node.url, shard.id, shard.bytes, ctx.signal), ctx.retry, ctx.signal);
+        await putShardSigned(ctx, node, shard);
       } catch (e) {
         if (e instanceof DdcError && e.code === 'DDC_NODE_UNAVAILABLE') ctx.health.markDown(node.id);
         throw e;

@@ -16,12 +16,19 @@ export class FetchTransport implements Transport {
     return res;
   }
 
-  async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal): Promise<{ created: boolean }> {
-    const init: RequestInit = { method: 'PUT', body: bytes as BodyInit, headers: { 'content-type': 'application/octet-stream' } };
+  async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }> {
+    const init: RequestInit = { method: 'PUT', body: bytes as BodyInit, headers: { ...headers, 'content-type': 'application/octet-stream' } };
     if (signal) init.signal = signal;
     const res = await this.call(`${baseUrl}/v1/shards/${id}`, init);
     const body = (await res.json()) as { created?: boolean };
     return { created: body.created === true };
+  }
+
+  async deleteShard(baseUrl: string, id: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<void> {
+    const init: RequestInit = { method: 'DELETE', ...(headers ? { headers } : {}) };
+    if (signal) init.signal = signal;
+    const res = await this.call(`${baseUrl}/v1/shards/${id}`, init);
+    await res.arrayBuffer();
   }
 
   async getPieceShard(baseUrl: string, pieceCid: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {

@@ -27,13 +27,15 @@ export class UndiciTransport implements Transport {
     });
   }
 
-  private async call(url: string, method: 'GET' | 'PUT', signal: AbortSignal | undefined, body?: Uint8Array) {
+  private async call(url: string, method: 'GET' | 'PUT' | 'DELETE', signal: AbortSignal | undefined, body?: Uint8Array, extra?: Record<string, string>) {
     let res;
+    const headers = body ? { ...extra, 'content-type': 'application/octet-stream' } : extra;
     try {
       res = await request(url, {
         method,
         dispatcher: this.agent,
-        ...(body ? { body, headers: { 'content-type': 'application/octet-stream' } } : {}),
+        ...(body ? { body } : {}),
+        ...(headers ? { headers } : {}),
         ...(signal ? { signal } : {}),
       });
     } catch (cause) {
@@ -51,15 +53,21 @@ export class UndiciTransport implements Transport {
     return res;
   }
 
-  async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal): Promise<{ created: boolean }> {
+  async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }> {
     const url = `${baseUrl}/v1/shards/${id}`;
-    const res = await this.call(url, 'PUT', signal, bytes);
+    const res = await this.call(url, 'PUT', signal, bytes, headers);
     try {
       const body = (await res.body.json()) as { created?: boolean };
       return { created: body.created === true };
     } catch (cause) {
       throw networkError(cause, url, signal);
     }
+  }
+
+  async deleteShard(baseUrl: string, id: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<void> {
+    const url = `${baseUrl}/v1/shards/${id}`;
+    const res = await this.call(url, 'DELETE', signal, undefined, headers);
+    await res.body.dump().catch(() => undefined);
   }
 
   async getPieceShard(baseUrl: string, pieceCid: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {

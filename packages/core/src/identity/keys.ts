@@ -31,13 +31,33 @@ export function keyPairFromSecret(secretKey: Uint8Array): Ed25519KeyPair {
   return { secretKey: copy, publicKey: ed25519.getPublicKey(copy) };
 }
 
+/**
+ * A faster Ed25519 for a platform (the Node entries install node:crypto's, about 20x faster
+ * than the portable code). Signing is deterministic, so any RFC 8032 signer gives the same
+ * bytes. A verifier must accept nothing the portable strict one refuses.
+ */
+export interface Ed25519Impl {
+  name: string;
+  sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array;
+  /** Called with a 64-byte signature and a 32-byte key; never throws. */
+  verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+}
+
+let ed25519Impl: Ed25519Impl | undefined;
+
+/** Installs a platform Ed25519 (undefined: back to the portable code). */
+export function useEd25519(next: Ed25519Impl | undefined): void {
+  ed25519Impl = next;
+}
+
 export function signBytes(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  return ed25519.sign(message, secretKey);
+  return ed25519Impl ? ed25519Impl.sign(message, secretKey) : ed25519.sign(message, secretKey);
 }
 
 /** True iff `signature` is a valid strict-RFC 8032 signature of `message` by `publicKey`. Never throws. */
 export function verifySignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (signature.length !== SIGNATURE_SIZE || publicKey.length !== PUBLIC_KEY_SIZE) return false;
+  if (ed25519Impl) return ed25519Impl.verify(signature, message, publicKey);
   try {
     return ed25519.verify(signature, message, publicKey, { zip215: false });
   } catch {

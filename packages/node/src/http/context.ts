@@ -4,6 +4,7 @@ import type { PieceStore } from '../store/piece-store.js';
 import type { Logger } from './respond.js';
 import type { WriteGate } from './write-gate.js';
 import type { NodeWorkers } from '../workers/index.js';
+import type { NodeAuth } from '../auth/node-auth.js';
 
 export interface NodeContext {
   readonly config: NodeConfig;
@@ -11,6 +12,8 @@ export interface NodeContext {
   readonly gate: WriteGate;
   readonly log: Logger;
   readonly startedAt: string;
+  /** Signed requests, shard references, buckets (auth/). */
+  readonly auth: NodeAuth;
   /** Set when close() starts: health answers 503 and writes are refused. */
   draining: boolean;
   /** Repair and scrub, when the node knows its cluster (config.cluster). */

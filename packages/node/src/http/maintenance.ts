@@ -1,13 +1,15 @@
 /**
  * Maintenance endpoints (docs/PROTOCOL.md): POST /v1/pieces/has (which shards of many pieces
- * this node holds, for the repair workers of other nodes), GET /v1/status (membership,
- * store, repair and scrub progress), POST /v1/repair/run and POST /v1/scrub/run (run a pass
- * now and answer with its summary when it ends).
+ * this node holds, for the repair workers of other nodes; a read, so unsigned), GET
+ * /v1/status (membership, store, repair and scrub progress), POST /v1/repair/run and POST
+ * /v1/scrub/run (signed: run a pass now and answer with its summary when it ends).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DdcError } from '@ddc/core';
+import { DdcError, sha256, toHex } from '@ddc/core';
+import { requireSignedWrite } from '../auth/shard-access.js';
 import { invalidArgument, tooLarge } from '../errors.js';
 import { NODE_VERSION } from '../version.js';
+import { recordsStatus } from '../records/context.js';
 import type { NodeContext } from './context.js';
 import { sendJson } from './respond.js';
 import { canonicalCid, MAX_LIST_LIMIT, type Route } from './router.js';
@@ -23,8 +25,8 @@ export function isMaintenanceRoute(route: Route): route is MaintenanceRoute {
   return route.kind === 'has' || route.kind === 'status' || route.kind === 'repairRun' || route.kind === 'scrubRun';
 }
 
-/** The request body as JSON ({} when empty), refused past MAX_JSON_BODY. */
-export async function readJsonBody(req: IncomingMessage, max = MAX_JSON_BODY): Promise<unknown> {
+/** The request body's bytes, refused past `max`. */
+export async function readBody(req: IncomingMessage, max = MAX_JSON_BODY): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > max) throw tooLarge(max, declared);
   const parts: Buffer[] = [];
@@ -34,12 +36,29 @@ export async function readJsonBody(req: IncomingMessage, max = MAX_JSON_BODY): P
     if (size > max) throw tooLarge(max);
     parts.push(chunk as Buffer);
   }
-  if (size === 0) return {};
+  return Buffer.concat(parts, size);
+}
+
+/** Body bytes as JSON ({} when empty). */
+export function parseJsonBody(bytes: Uint8Array): unknown {
+  if (bytes.length === 0) return {};
   try {
-    return JSON.parse(Buffer.concat(parts, size).toString('utf8'));
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
   } catch (cause) {
     throw new DdcError('DDC_INVALID_ARGUMENT', 'the body is not valid JSON', { cause, hint: 'Send a JSON object' });
   }
+}
+
+/** The request body as JSON ({} when empty), refused past MAX_JSON_BODY. */
+export async function readJsonBody(req: IncomingMessage, max = MAX_JSON_BODY): Promise<unknown> {
+  return parseJsonBody(await readBody(req, max));
+}
+
+/** A signed POST's body as JSON: the signature covers the body's SHA-256. */
+async function readSignedJsonBody(ctx: NodeContext, req: IncomingMessage): Promise<unknown> {
+  const bytes = await readBody(req);
+  await requireSignedWrite(ctx, req, toHex(sha256(bytes)));
+  return parseJsonBody(bytes);
 }
 
 function pieceList(body: unknown, required: boolean): string[] | undefined {
@@ -74,7 +93,7 @@ export async function handleMaintenance(ctx: NodeContext, req: IncomingMessage, 
     case 'status':
       return sendJson(res, 200, await nodeStatus(ctx));
     case 'repairRun': {
-      const body = await readJsonBody(req);
+      const body = await readSignedJsonBody(ctx, req);
       const pieces = pieceList(body, false);
       const force = (body as { force?: unknown }).force;
       if (force !== undefined && typeof force !== 'boolean') throw invalidArgument('"force" must be true or false');
@@ -83,7 +102,7 @@ export async function handleMaintenance(ctx: NodeContext, req: IncomingMessage, 
       return sendJson(res, 200, summary);
     }
     case 'scrubRun': {
-      const body = await readJsonBody(req);
+      const body = await readSignedJsonBody(ctx, req);
       if (!body || typeof body !== 'object' || Object.keys(body).length > 0) throw invalidArgument('POST /v1/scrub/run takes no parameters', 'Send no body or {}');
       if (!ctx.workers) throw noWorkers('scrub');
       return sendJson(res, 200, await ctx.workers.scrub.run());
@@ -105,5 +124,6 @@ export async function nodeStatus(ctx: NodeContext): Promise<Record<string, unkno
     store: { shards, bytes },
     repair: w?.repair ?? null,
     scrub: w?.scrub ?? null,
+    records: recordsStatus(ctx),
   };
 }

@@ -18,6 +18,10 @@ import { MAX_URL_BYTES, parseRoute, type Route } from './router.js';
 import { handlePut } from './shard-put.js';
 import { handleMaintenance, isMaintenanceRoute } from './maintenance.js';
 import { serveShard } from './shard-read.js';
+import { handleRecords, isRecordRoute } from './records.js';
+import { deleteShardAuthorized } from '../auth/shard-access.js';
+import { unauthenticated } from '../auth/authenticate.js';
+import { REQUEST_HEADERS } from '@ddc/core';
 
 /** Longer than undici's (and most clients') idle timeout: the client closes first. */
 const KEEP_ALIVE_MS = 65_000;
@@ -54,6 +58,11 @@ export function createNodeServer(ctx: NodeContext): Server {
       sendError(res, shuttingDown(), ctx.log, true);
       return;
     }
+    // Before the client sends the body: an unsigned write is refused (the signature itself is checked in the handler).
+    if (req.method === 'PUT' && req.headers[REQUEST_HEADERS.signature] === undefined && !ctx.auth.config.anonymousWrites) {
+      sendError(res, unauthenticated(`PUT ${(req.url ?? '/').split('?')[0]}`), ctx.log, true);
+      return;
+    }
     res.writeContinue();
     handle(ctx, req, res);
   });
@@ -77,6 +86,7 @@ function handle(ctx: NodeContext, req: IncomingMessage, res: ServerResponse): vo
 
 async function dispatch(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
   if (isMaintenanceRoute(route)) return handleMaintenance(ctx, req, res, route);
+  if (isRecordRoute(route)) return handleRecords(ctx, req, res, route);
   const delay = ctx.config.faults?.delayMs;
   switch (route.kind) {
     case 'shard': {
@@ -114,7 +124,8 @@ async function dispatch(ctx: NodeContext, req: IncomingMessage, res: ServerRespo
 
 async function deleteShard(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
   if (ctx.draining) return refuseBody(ctx, req, res, shuttingDown());
-  if (!(await ctx.store.delete(id))) throw shardNotFound(id);
+  // 204 also when only the signer's bucket reference went and other references keep the shard.
+  await deleteShardAuthorized(ctx, req, id);
   res.writeHead(204);
   res.end();
 }

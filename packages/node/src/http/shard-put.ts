@@ -1,11 +1,13 @@
 /**
- * PUT /v1/shards/{id}: admission (size, queue, shutdown), then the body is verified and
- * stored as it streams in, with backpressure from the disk. Any failure aborts the upload,
- * which removes its temporary file: nothing of a refused shard stays behind.
+ * PUT /v1/shards/{id}: admission (size, shutdown, the signature and any bucket token, the
+ * queue), then the body is verified and stored as it streams in, with backpressure from the
+ * disk. Any failure aborts the upload, which removes its temporary file: nothing of a
+ * refused shard stays behind. A bucket token's reference is recorded before the answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DdcError } from '@ddc/core';
 import { busy, shuttingDown, tooLarge } from '../errors.js';
+import { authorizeShardPut, recordShardPut, type ShardPutGrant } from '../auth/shard-access.js';
 import type { ShardUpload } from '../store/upload.js';
 import { declaredLength, refuseBody } from './body.js';
 import type { NodeContext } from './context.js';
@@ -19,6 +21,14 @@ export function handlePut(ctx: NodeContext, req: IncomingMessage, res: ServerRes
   const declared = declaredLength(req);
   const max = ctx.config.maxShardBytes;
   if (declared !== undefined && declared > max) return refuseBody(ctx, req, res, tooLarge(max, declared));
+  authorizeShardPut(ctx, req).then(
+    (grant) => admit(ctx, req, res, id, declared, grant),
+    (e: unknown) => refuseBody(ctx, req, res, e),
+  );
+}
+
+function admit(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: string, declared: number | undefined, grant: ShardPutGrant): void {
+  if (req.destroyed && !req.complete) return;
   const ticket = ctx.gate.tryEnter();
   if (!ticket) return refuseBody(ctx, req, res, busy(RETRY_AFTER_SECONDS));
   // A client that gives up while queued frees its place.
@@ -28,7 +38,7 @@ export function handlePut(ctx: NodeContext, req: IncomingMessage, res: ServerRes
     () => {
       req.off('close', leftEarly);
       if (req.destroyed && !req.complete) return ticket.release();
-      receive(ctx, req, res, id, declared, ticket);
+      receive(ctx, req, res, id, declared, ticket, grant);
     },
     (e: unknown) => {
       req.off('close', leftEarly);
@@ -37,7 +47,7 @@ export function handlePut(ctx: NodeContext, req: IncomingMessage, res: ServerRes
   );
 }
 
-function receive(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: string, declared: number | undefined, ticket: Ticket): void {
+function receive(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: string, declared: number | undefined, ticket: Ticket, grant: ShardPutGrant): void {
   let upload: ShardUpload;
   try {
     upload = ctx.store.beginPut(id, declared);
@@ -73,7 +83,13 @@ function receive(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id
     if (settled) return;
     settled = true;
     upload.end().then(
-      (r) => {
+      async (r) => {
+        try {
+          await recordShardPut(ctx, r.id, grant, r.created);
+        } catch (e) {
+          ticket.release();
+          return sendError(res, e, ctx.log);
+        }
         ticket.release();
         sendJson(res, r.created ? 201 : 200, `{"id":"${r.id}","created":${r.created}}`);
       },

@@ -3,7 +3,8 @@
  * `cluster` or `chain`, or a Membership passed to startNode): repair/rebalance and scrub, sharing one
  * HTTP transport to the other nodes.
  */
-import { ChainMembership, FileMembership, UndiciTransport, type Membership, type Transport } from '@ddc/client';
+import { ChainMembership, FileMembership, UndiciTransport, requestSigner, type Membership, type Transport } from '@ddc/client';
+import type { Ed25519KeyPair } from '@ddc/core';
 import type { NodeChainConfig, NodeConfig } from '../config.js';
 import type { Logger } from '../http/respond.js';
 import { NodeMembership, type MembershipStatus } from '../membership/node-membership.js';
@@ -29,6 +30,8 @@ export interface StartWorkersOptions {
   /** Overrides config.cluster (tests, embedding). */
   membership?: Membership;
   transport?: Transport;
+  /** Signs the workers' writes to other nodes (the node's identity key); default a fresh key. */
+  identity?: Ed25519KeyPair;
 }
 
 /** Membership from the ledger; viem is loaded only by nodes configured with `chain`. */
@@ -56,9 +59,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<NodeWo
   const ownsTransport = options.transport === undefined;
   const transport = options.transport ?? new UndiciTransport({ connections: 8, headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000 });
   const repairBucket = new TokenBucket(0);
-  const repair = new RepairWorker({ nodeId: config.id, store, membership, peers: new Peers(transport, repairBucket), bucket: repairBucket, config: config.repair, log });
+  const signer = requestSigner(options.identity);
+  const repair = new RepairWorker({ nodeId: config.id, store, membership, peers: new Peers(transport, repairBucket, signer), bucket: repairBucket, config: config.repair, log });
   // Scrub reads at its own pace; the siblings it fetches to mend a copy are few and unmetered.
-  const scrub = new ScrubWorker({ nodeId: config.id, store, membership, peers: new Peers(transport, new TokenBucket(0)), config: config.scrub, log });
+  const scrub = new ScrubWorker({ nodeId: config.id, store, membership, peers: new Peers(transport, new TokenBucket(0), signer), config: config.scrub, log });
   repair.start();
   scrub.start();
   let closing: Promise<void> | undefined;

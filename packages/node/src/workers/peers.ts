@@ -1,11 +1,12 @@
 /**
  * The workers' view of the other nodes: which shards of a set of pieces a node holds
  * (POST /v1/pieces/has, batched), fetching a shard by (piece, index) and storing one.
- * Every byte fetched or sent is charged to the worker's bandwidth budget first.
+ * Every byte fetched or sent is charged to the worker's bandwidth budget first; writes are
+ * signed with the node's identity key.
  */
 import type { ClusterNode } from '@ddc/core';
 import { DdcError } from '@ddc/core';
-import type { Transport } from '@ddc/client';
+import type { RequestSigner, Transport } from '@ddc/client';
 import type { TokenBucket } from './token-bucket.js';
 
 /** CIDs per has request: keeps the body near 64 KiB. */
@@ -21,6 +22,8 @@ export class Peers {
   constructor(
     private readonly transport: Transport,
     private readonly bucket: TokenBucket,
+    /** Signs PUTs with this node's identity key, for the target node (audience = its id). */
+    private readonly signer: RequestSigner,
   ) {}
 
   /** For each CID, the indexes `node` holds; throws DDC_NODE_UNAVAILABLE (or the node's error) if it cannot tell. */
@@ -72,7 +75,8 @@ export class Peers {
   /** Stores a shard on `node`; resolves once the node answered 2xx (it holds the shard durably). */
   async putShard(node: ClusterNode, id: string, bytes: Uint8Array, traffic: TrafficCounter, signal?: AbortSignal): Promise<{ created: boolean }> {
     await this.bucket.take(bytes.length, signal);
-    const r = await this.transport.putShard(node.url, id, bytes, signal);
+    const headers = this.signer.headers({ method: 'PUT', url: `${node.url}/v1/shards/${id}`, audience: node.id });
+    const r = await this.transport.putShard(node.url, id, bytes, signal, headers);
     traffic.bytesSent += bytes.length;
     return r;
   }
