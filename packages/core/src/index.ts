@@ -11,3 +11,4 @@ export * from './identity/index.js';
 export * from './keys/index.js';
 export * from './auth/index.js';
 export * from './objects/index.js';
+export * from './crypto/index.js';

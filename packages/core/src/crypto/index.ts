@@ -1,0 +1,4 @@
+export * from './object-cipher.js';
+export * from './edek.js';
+export * from './group.js';
+export * from './fields.js';
