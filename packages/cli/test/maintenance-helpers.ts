@@ -1,7 +1,10 @@
 /** Helpers for the repair, rebalance and scrub tests: drive passes over HTTP, read node status. */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { clusterViewHash } from '@ddc/client';
+import { clusterViewHash, pathAndQuery } from '@ddc/client';
+import { decodeKeyFile, generateKeyPair, sha256, signRequest, toHex, UNSIGNED_PAYLOAD, type Ed25519KeyPair } from '@ddc/core';
 import type { RepairRunSummary, ScrubPassSummary } from '@ddc/node';
 import type { DevCluster } from '../src/index.js';
 
@@ -13,10 +16,38 @@ export interface NodeStatus {
   scrub: { lastFullPassAt: string | null; findings: unknown[] } | null;
 }
 
+/** Signs the tests' writes to nodes that need no peer (POST /v1/repair/run and /v1/scrub/run take any signer). */
+export const TEST_KEY = generateKeyPair();
+const audiences = new Map<string, string>();
+
+/** The node id behind a URL (its /info), which signed requests name as their audience. */
+async function audienceOf(url: string): Promise<string> {
+  const origin = new URL(url).origin;
+  let id = audiences.get(origin);
+  if (!id) {
+    id = ((await (await fetch(`${origin}/info`)).json()) as { nodeId: string }).nodeId;
+    audiences.set(origin, id);
+  }
+  return id;
+}
+
+/** A dev node's own identity key: requests signed with it are a peer's (e.g. DELETE of a shard). */
+export async function nodeIdentity(cluster: DevCluster, id: string): Promise<Ed25519KeyPair> {
+  return decodeKeyFile(await readFile(join(cluster.dir, 'nodes', id, 'data', 'identity.key')));
+}
+
+/** Signed-request headers (docs/ACCESS.md) for one request to a node; a PUT signs UNSIGNED-PAYLOAD. */
+export async function signedHeaders(method: string, url: string, body?: Uint8Array, identity: Ed25519KeyPair = TEST_KEY): Promise<Record<string, string>> {
+  const contentSha256 = method === 'PUT' ? UNSIGNED_PAYLOAD : toHex(sha256(body ?? new Uint8Array(0)));
+  return signRequest({ method, path: pathAndQuery(url), contentSha256, audience: await audienceOf(url), signing: identity });
+}
+
 async function post<T>(url: string, body?: unknown): Promise<T> {
+  const bytes = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
+  const headers = await signedHeaders('POST', url, bytes);
   const res = await fetch(url, {
     method: 'POST',
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    ...(bytes === undefined ? { headers } : { body: bytes, headers: { ...headers, 'content-type': 'application/json' } }),
   });
   const text = await res.text();
   assert.ok(res.ok, `${url} answered ${res.status}: ${text}`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createClient, type DdcClient } from '@ddc/client';
 import { parseCid, placeStripe, stripeLayout } from '@ddc/core';
 import { startCluster, randomBytes } from './helpers.js';
-import { repairAll, repairRun, scrubRun, status, total, waitForMembership } from './maintenance-helpers.js';
+import { nodeIdentity, repairAll, repairRun, scrubRun, signedHeaders, status, total, waitForMembership } from './maintenance-helpers.js';
 
 const MiB = 1024 * 1024;
 let env: Awaited<ReturnType<typeof startCluster>>;
@@ -170,7 +170,9 @@ test('two nodes repairing the same stripe at once store one correct shard', asyn
     const homes = placeStripe(parseCid(piece.cid).bytes, view.nodes, layout.count);
     const lost = n % layout.count;
     const lostShard = piece.shards[lost]!;
-    const del = await fetch(`${homes[lost]!.url}/v1/shards/${lostShard.shardId}`, { method: 'DELETE' });
+    // Deleting a shard takes a peer's signature: here the node's own key.
+    const target = `${homes[lost]!.url}/v1/shards/${lostShard.shardId}`;
+    const del = await fetch(target, { method: 'DELETE', headers: await signedHeaders('DELETE', target, undefined, await nodeIdentity(env.cluster, homes[lost]!.id)) });
     assert.equal(del.status, 204);
     // Two other homes both run the repair routine for this stripe, forced past the responsibility rule.
     const [a, b] = homes.filter((_, i) => i !== lost).slice(0, 2);

@@ -101,6 +101,8 @@ export interface SignOptions {
   url: string;
   /** The body (its SHA-256 is signed), or undefined for a shard PUT (UNSIGNED-PAYLOAD) or no body. */
   body?: Uint8Array;
+  /** Overrides the digest derived from `body`. */
+  contentSha256?: string;
   identity?: Ed25519KeyPair;
   audience?: string;
   token?: CapabilityToken;
@@ -113,7 +115,7 @@ export async function signedHeaders(o: SignOptions): Promise<Record<string, stri
   const u = new URL(o.url);
   const s = o.identity && o.audience ? undefined : await signerFor(u.origin);
   const method = o.method.toUpperCase();
-  const contentSha256 = o.body !== undefined ? toHex(sha256(o.body)) : method === 'PUT' ? UNSIGNED_PAYLOAD : toHex(sha256(new Uint8Array(0)));
+  const contentSha256 = o.contentSha256 !== undefined ? o.contentSha256 : o.body !== undefined ? toHex(sha256(o.body)) : method === 'PUT' ? UNSIGNED_PAYLOAD : toHex(sha256(new Uint8Array(0)));
   return signRequest({
     method,
     path: `${u.pathname}${u.search}`,

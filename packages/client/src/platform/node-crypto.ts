@@ -73,14 +73,29 @@ function canonicalPoint(e: Uint8Array): boolean {
   return !one && !minusOne;
 }
 
+/** The eight points of small order (canonical encodings): the portable strict verifier refuses them as keys. */
+const SMALL_ORDER = new Set([
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0000000000000000000000000000000000000000000000000000000000000080',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+]);
+
+function hexOf(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+}
+
 function privateKeyOf(secretKey: Uint8Array): KeyObject {
   let key = privateKeys.get(secretKey);
   if (!key) privateKeys.set(secretKey, (key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' })));
   return key;
 }
 
-function publicKeyOf(publicKey: Uint8Array): KeyObject {
-  const hex = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.length).toString('hex');
+function publicKeyOf(hex: string, publicKey: Uint8Array): KeyObject {
   let key = publicKeys.get(hex);
   if (!key) {
     if (publicKeys.size >= MAX_CACHED_KEYS) publicKeys.delete(publicKeys.keys().next().value!);
@@ -89,15 +104,18 @@ function publicKeyOf(publicKey: Uint8Array): KeyObject {
   return key;
 }
 
-const nodeEd25519: Ed25519Impl = {
+/** node:crypto's Ed25519 (exported for tests that compare it with the portable code). */
+export const nodeEd25519: Ed25519Impl = {
   name: 'node:crypto',
   sign: (message, secretKey) => plain(edSign(null, message, privateKeyOf(secretKey))),
   verify(signature, message, publicKey) {
     // OpenSSL checks S < L and compares R bytewise, cofactorless: it accepts a subset of what the
-    // portable strict verifier accepts once non-canonical point encodings are refused here too.
+    // portable strict verifier accepts once non-canonical encodings and small-order keys are refused here too.
     if (!lessLE(signature.subarray(32), L_LE) || !canonicalPoint(signature.subarray(0, 32)) || !canonicalPoint(publicKey)) return false;
+    const hex = hexOf(publicKey);
+    if (SMALL_ORDER.has(hex)) return false;
     try {
-      return edVerify(null, message, publicKeyOf(publicKey), signature);
+      return edVerify(null, message, publicKeyOf(hex, publicKey), signature);
     } catch {
       return false;
     }
@@ -105,4 +123,3 @@ const nodeEd25519: Ed25519Impl = {
 };
 
 useEd25519(nodeEd25519);
-export {};
