@@ -38,7 +38,7 @@ describe('route parsing (property)', () => {
   });
 
   it('fuzzes around real routes: prefixes, segments, queries', () => {
-    const prefix = fc.constantFrom('/v1/shards/', '/v1/pieces/', '/v1/shards', '/health', '/info', '/v1/', '/');
+    const prefix = fc.constantFrom('/v1/shards/', '/v1/pieces/', '/v1/shards', '/health', '/info', '/v1/', '/', '/v1/buckets/', '/v1/buckets/1/records/', '/v1/buckets/7/records', '/v1/buckets/7/digest');
     const tail = fc.string({ maxLength: 120, unit: fc.constantFrom('a', 'f', '0', '9', 'b', 'z', '/', '?', '&', '=', '%', '2', 'G', '.', '-', 'é', ' ') });
     fc.assert(
       fc.property(fc.constantFrom(...METHODS), prefix, tail, (method, p, t) => {
@@ -112,7 +112,46 @@ describe('route parsing (property)', () => {
     assert.throws(() => canonicalCid('Qm-not-a-cid'), (e: unknown) => isDdcError(e, 'DDC_INVALID_CID'));
   });
 
-  it('limits URLs to 2 KiB and answers 405 with the allowed methods', () => {
+  it('parses record routes for any bucket id and key (one percent-encoded segment)', () => {
+    const key = fc.string({ minLength: 1, maxLength: 60, unit: 'grapheme' }).filter((k) => !k.includes('\0'));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), key, fc.option(fc.constantFrom('0123456789abcdef0123', 'ffffffffffff00000000')), (bucket, k, version) => {
+        const route = parseRoute('GET', `/v1/buckets/${bucket}/records/${encodeURIComponent(k)}${version ? `?version=${version}` : ''}`);
+        assert.deepEqual(route, { kind: 'recordGet', bucket, key: k, version: version ?? undefined, versions: false });
+      }),
+      { numRuns: 2000 },
+    );
+    assert.deepEqual(parseRoute('GET', '/v1/buckets/3/records/a+b%2Fc?versions=1'), { kind: 'recordGet', bucket: 3, key: 'a+b/c', version: undefined, versions: true });
+    assert.deepEqual(parseRoute('POST', '/v1/buckets/3/records'), { kind: 'recordPut', bucket: 3 });
+    assert.deepEqual(parseRoute('GET', '/v1/buckets'), { kind: 'recordBuckets' });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e9 }), key, fc.constantFrom('', '/', '%2F'), fc.option(fc.integer({ min: 1, max: 5000 })), (bucket, prefix, delim, limit) => {
+        const q = `prefix=${encodeURIComponent(prefix)}&delimiter=${delim}&after=${encodeURIComponent(prefix)}${limit === null ? '' : `&limit=${limit}`}`;
+        const route = parseRoute('GET', `/v1/buckets/${bucket}/records?${q}`);
+        assert.deepEqual(route, { kind: 'recordList', bucket, prefix, delimiter: delim === '' ? '' : '/', after: prefix, limit: Math.min(limit ?? 1000, 1000) });
+      }),
+    );
+    assert.deepEqual(parseRoute('GET', '/v1/buckets/3/records'), { kind: 'recordList', bucket: 3, prefix: '', delimiter: '', after: null, limit: 1000 });
+    assert.deepEqual(parseRoute('GET', '/v1/buckets/3/digest?after=AAB_-z&limit=20000'), { kind: 'recordDigest', bucket: 3, after: 'AAB_-z', limit: 10_000 });
+    const bad = (method: string, url: string, code: string) => assert.throws(() => parseRoute(method, url), (e: unknown) => isDdcError(e) && e.code === code, url);
+    for (const b of ['-1', '01', '1.5', 'x', '99999999999999999', '']) bad('GET', `/v1/buckets/${b}/records/k`, 'DDC_INVALID_ARGUMENT');
+    bad('GET', '/v1/buckets/1/records/k?version=ABC', 'DDC_INVALID_ARGUMENT');
+    bad('GET', '/v1/buckets/1/records/a%00b', 'DDC_INVALID_ARGUMENT');
+    bad('GET', '/v1/buckets/1/records/%FF', 'DDC_INVALID_ARGUMENT');
+    bad('GET', `/v1/buckets/1/records/${'%C3%A9'.repeat(513)}`, 'DDC_INVALID_ARGUMENT');
+    bad('GET', '/v1/buckets/1/records/', 'DDC_INVALID_ARGUMENT');
+    bad('GET', '/v1/buckets/1/digest?after=a%2Bb', 'DDC_INVALID_ARGUMENT');
+    bad('GET', '/v1/buckets/1/records?limit=0', 'DDC_INVALID_ARGUMENT');
+    bad('GET', '/v1/buckets/1/records?prefix=a%00', 'DDC_INVALID_ARGUMENT');
+    bad('PUT', '/v1/buckets/1/records', 'DDC_METHOD_NOT_ALLOWED');
+    bad('POST', '/v1/buckets', 'DDC_METHOD_NOT_ALLOWED');
+    bad('POST', '/v1/buckets/1/records/k', 'DDC_METHOD_NOT_ALLOWED');
+    bad('GET', '/v1/buckets/1/records/a/b', 'DDC_NOT_FOUND');
+    bad('GET', '/v1/buckets/1', 'DDC_NOT_FOUND');
+    bad('GET', '/v1/buckets/1/other', 'DDC_NOT_FOUND');
+  });
+
+  it('limits URLs to 8 KiB and answers 405 with the allowed methods', () => {
     assert.throws(() => parseRoute('GET', `/v1/shards?x=${'a'.repeat(MAX_URL_BYTES)}`), (e: unknown) => isDdcError(e, 'DDC_INVALID_ARGUMENT'));
     assert.throws(
       () => parseRoute('POST', '/health'),

@@ -2,12 +2,19 @@
  * Route parsing for the node API (docs/PROTOCOL.md), a pure function of method and URL so
  * it can be fuzzed. Hand-written instead of `new URL` because it runs on every request.
  */
-import { DdcError, isShardId, parseCid } from '@ddc/core';
+import { DdcError, MAX_KEY_BYTES, checkObjectKey, isShardId, isVersionId, parseCid, textEncoder } from '@ddc/core';
 import { invalidArgument } from '../errors.js';
 
-export const MAX_URL_BYTES = 2048;
+/** An object key of 1024 UTF-8 bytes is up to 3072 characters percent-encoded; a listing carries two (prefix, after). */
+export const MAX_URL_BYTES = 8192;
 export const DEFAULT_LIST_LIMIT = 1000;
 export const MAX_LIST_LIMIT = 10_000;
+/** Records per listing page: 1000 like S3 (a record is up to 64 KiB). */
+export const MAX_RECORD_LIST_LIMIT = 1000;
+/** Longest delimiter taken. */
+export const MAX_DELIMITER_BYTES = 64;
+/** A digest cursor: base64url of (key, 0x00, version), so at most 1045 bytes. */
+const DIGEST_CURSOR = /^[A-Za-z0-9_-]{1,1400}$/;
 /** Largest stripe is 256 shards, so indexes are 0..255. */
 const MAX_INDEX = 255;
 
@@ -24,7 +31,16 @@ export type Route =
   | { kind: 'has' }
   | { kind: 'status' }
   | { kind: 'repairRun' }
-  | { kind: 'scrubRun' };
+  | { kind: 'scrubRun' }
+  // Object records (http/records.ts).
+  | RecordRoute;
+
+export type RecordRoute =
+  | { kind: 'recordBuckets' }
+  | { kind: 'recordPut'; bucket: number }
+  | { kind: 'recordGet'; bucket: number; key: string; version: string | undefined; versions: boolean }
+  | { kind: 'recordList'; bucket: number; prefix: string; delimiter: string; after: string | null; limit: number }
+  | { kind: 'recordDigest'; bucket: number; after: string | undefined; limit: number };
 
 function notFound(path: string): DdcError {
   return new DdcError('DDC_NOT_FOUND', `no route ${path}`, { hint: 'See docs/PROTOCOL.md for the node API' });
@@ -94,6 +110,71 @@ export function canonicalCid(s: string): string {
   return (cid.version === 0 ? cid.toV1() : cid).toString();
 }
 
+/** A path segment: percent-decoded, '+' kept as itself (it means a space only in queries). */
+function decodeSegment(s: string): string {
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw invalidArgument(`"${s.slice(0, 64)}" is not valid percent-encoding`, 'Encode the key as one path segment with encodeURIComponent');
+  }
+}
+
+const BUCKET_ID = /^(?:0|[1-9][0-9]{0,15})$/;
+
+function bucketId(s: string): number {
+  if (!BUCKET_ID.test(s) || !Number.isSafeInteger(Number(s))) throw invalidArgument(`bucket ${JSON.stringify(s.slice(0, 40))} is not a bucket id`, 'A bucket id is a decimal integer');
+  return Number(s);
+}
+
+/** A key prefix or listing cursor: up to 1024 UTF-8 bytes, no NUL ('' allowed). */
+function keyText(name: string, s: string | undefined, maxBytes = MAX_KEY_BYTES): string {
+  if (s === undefined) return '';
+  if (s.includes('\0') || textEncoder.encode(s).length > maxBytes) throw invalidArgument(`${name} must be at most ${maxBytes} UTF-8 bytes without NUL`);
+  return s;
+}
+
+function listLimit(q: Map<string, string>, max: number): number {
+  const limit = q.has('limit') ? Math.min(uint('limit', q.get('limit'), Number.MAX_SAFE_INTEGER), max) : Math.min(DEFAULT_LIST_LIMIT, max);
+  if (limit < 1) throw invalidArgument('limit must be at least 1');
+  return limit;
+}
+
+/** /v1/buckets, /v1/buckets/{bucket}/records[/{key}] and /v1/buckets/{bucket}/digest. */
+function recordRoute(method: string, path: string, query: string, segments: readonly string[]): RecordRoute {
+  const [b, sub, key, extra] = segments;
+  if (b === undefined) {
+    allow(method, path, ['GET'] as const);
+    return { kind: 'recordBuckets' };
+  }
+  if (b === undefined || sub === undefined || extra !== undefined || (sub !== 'records' && sub !== 'digest')) throw notFound(path);
+  if (sub === 'digest') {
+    if (key !== undefined) throw notFound(path);
+    allow(method, path, ['GET'] as const);
+    const bucket = bucketId(b);
+    const q = parseQuery(query);
+    const after = q.get('after');
+    if (after !== undefined && after !== '' && !DIGEST_CURSOR.test(after)) throw invalidArgument('after is not a digest cursor', 'Pass the "next" of the previous digest page');
+    return { kind: 'recordDigest', bucket, after: after === undefined || after === '' ? undefined : after, limit: listLimit(q, MAX_LIST_LIMIT) };
+  }
+  if (key === undefined) {
+    const m = allow(method, path, ['GET', 'POST'] as const);
+    const bucket = bucketId(b);
+    if (m === 'POST') return { kind: 'recordPut', bucket };
+    const q = parseQuery(query);
+    const delimiter = keyText('delimiter', q.get('delimiter'), MAX_DELIMITER_BYTES);
+    const after = keyText('after', q.get('after'));
+    return { kind: 'recordList', bucket, prefix: keyText('prefix', q.get('prefix')), delimiter, after: after === '' ? null : after, limit: listLimit(q, MAX_RECORD_LIST_LIMIT) };
+  }
+  allow(method, path, ['GET'] as const);
+  const bucket = bucketId(b);
+  const k = checkObjectKey(decodeSegment(key));
+  const q = parseQuery(query);
+  const version = q.get('version');
+  if (version !== undefined && !isVersionId(version)) throw invalidArgument(`version ${JSON.stringify(String(version).slice(0, 40))} is not a version id`, 'A version id is 20 lowercase hex digits');
+  return { kind: 'recordGet', bucket, key: k, version, versions: query.length > 0 && flag(q, 'versions') };
+}
+
 /** Parses a request line into a route, or throws a DdcError with the answer to send. */
 export function parseRoute(method: string, url: string): Route {
   if (url.length > MAX_URL_BYTES) throw invalidArgument(`the URL is ${url.length} bytes, over the ${MAX_URL_BYTES}-byte limit`);
@@ -108,6 +189,7 @@ export function parseRoute(method: string, url: string): Route {
   if (!path.startsWith('/v1/')) throw notFound(path);
   const parts = path.slice(4).split('/');
   const [collection, a, b, extra] = parts;
+  if (collection === 'buckets') return recordRoute(method, path, query, parts.slice(1));
   if (collection === 'shards') {
     if (a === undefined) {
       allow(method, path, ['GET'] as const);
