@@ -6,9 +6,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DevChain, approve, connectLedger, createBucket, createCluster, deposit, registerNode, parseCere } from '../src/index.node.js';
+import { DevChain, approve, connectLedger, createBucket, createCluster, deposit, registerNode, parseCere, revokeToken } from '../src/index.node.js';
 
-export async function benchGas(): Promise<{ gas_create_bucket: number; gas_deposit: number; gas_register_node: number }> {
+export async function benchGas(): Promise<{ gas_create_bucket: number; gas_deposit: number; gas_register_node: number; gas_revoke_token: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'ddc-gas-'));
   const chain = await DevChain.start({ dir });
   try {
@@ -20,7 +20,8 @@ export async function benchGas(): Promise<{ gas_create_bucket: number; gas_depos
     await approve(ledger, deployment.contracts.deposits, parseCere('10'));
     const dep = await deposit(ledger, clusterId, parseCere('10'), { approve: false });
     const node = await registerNode(ledger, { nodeKey: `0x${'42'.repeat(32)}`, url: 'https://node-1.example.com:8443', zone: 'eu-west-1a', capacity: 10n ** 13n });
-    return { gas_create_bucket: Number(bucket.gasUsed), gas_deposit: Number(dep.gasUsed), gas_register_node: Number(node.gasUsed) };
+    const revoke = await revokeToken(ledger, bucket.bucketId, 'ab'.repeat(32));
+    return { gas_create_bucket: Number(bucket.gasUsed), gas_deposit: Number(dep.gasUsed), gas_register_node: Number(node.gasUsed), gas_revoke_token: Number(revoke.gasUsed) };
   } finally {
     await chain.stop();
     await rm(dir, { recursive: true, force: true });

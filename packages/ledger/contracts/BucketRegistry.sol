@@ -24,10 +24,14 @@ contract BucketRegistry {
     mapping(uint64 => Bucket) private _buckets;
     // Kept on chain so an owner's buckets can be listed without an event indexer.
     mapping(address => EnumerableSet.UintSet) private _owned;
+    // Revoked capability token ids (SHA-256 of the token bytes) per bucket. Nodes follow the
+    // TokenRevoked events; isRevoked answers one id directly.
+    mapping(uint64 => mapping(bytes32 => bool)) private _revoked;
 
     event BucketCreated(uint64 indexed bucketId, address indexed owner, uint32 indexed clusterId, bool isPublic);
     event BucketTransferred(uint64 indexed bucketId, address indexed from, address indexed to);
     event BucketRemoved(uint64 indexed bucketId, address indexed owner);
+    event TokenRevoked(uint64 indexed bucketId, bytes32 indexed tokenId);
 
     constructor(ClusterRegistry clusters_) {
         if (address(clusters_) == address(0)) revert ZeroAddress();
@@ -56,6 +60,20 @@ contract BucketRegistry {
         _owned[msg.sender].remove(bucketId);
         delete _buckets[bucketId];
         emit BucketRemoved(bucketId, msg.sender);
+    }
+
+    /// @notice Revokes a capability token (and so every token delegated from it) for this
+    /// bucket; owner only. Revoking an id again is a no-op without a second event, so a
+    /// retried transaction is harmless.
+    function revokeToken(uint64 bucketId, bytes32 tokenId) external {
+        _own(bucketId);
+        if (_revoked[bucketId][tokenId]) return;
+        _revoked[bucketId][tokenId] = true;
+        emit TokenRevoked(bucketId, tokenId);
+    }
+
+    function isRevoked(uint64 bucketId, bytes32 tokenId) external view returns (bool) {
+        return _revoked[bucketId][tokenId];
     }
 
     function getBucket(uint64 bucketId) external view returns (Bucket memory b) {

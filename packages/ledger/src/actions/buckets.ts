@@ -1,5 +1,6 @@
-/** Buckets: create, transfer, remove, read, list an owner's. */
+/** Buckets: create, transfer, remove, read, list an owner's; revoke capability tokens. */
 import type { Address } from 'viem';
+import { DdcError } from '@ddc/core';
 import type { Ledger } from '../connect.js';
 import { buckets } from '../contracts.js';
 import { eventOf, read, sendTx, type TxResult } from '../tx.js';
@@ -32,4 +33,27 @@ export async function listBuckets(ledger: Ledger, owner: Address): Promise<Bucke
   const c = buckets(ledger);
   const ids = await read({ contract: c.name, functionName: 'bucketsOf' }, () => ledger.publicClient.readContract({ ...c, functionName: 'bucketsOf', args: [v.address('owner', owner)] }));
   return Promise.all(ids.map((id) => getBucket(ledger, id)));
+}
+
+/** A token id (SHA-256 of the token bytes) as core's idHex (64 hex digits), with or without 0x. */
+function tokenId(v: string): `0x${string}` {
+  const hex = typeof v === 'string' && v.startsWith('0x') ? v.slice(2) : v;
+  if (typeof hex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new DdcError('DDC_INVALID_ARGUMENT', `token id must be 64 hex digits, got ${JSON.stringify(v)?.slice(0, 80)}`, { hint: 'Pass the token\'s idHex (the SHA-256 of its bytes)' });
+  }
+  return `0x${hex.toLowerCase()}`;
+}
+
+/**
+ * Revokes a capability token for the bucket (owner only): nodes refuse it and every token
+ * delegated from it once they see the TokenRevoked event. Revoking it again is a no-op.
+ */
+export async function revokeToken(ledger: Ledger, bucketId: bigint | number, tokenIdHex: string): Promise<TxResult> {
+  return sendTx(ledger, buckets(ledger), 'revokeToken', [v.bucketId(bucketId), tokenId(tokenIdHex)]);
+}
+
+export async function isTokenRevoked(ledger: Ledger, bucketId: bigint | number, tokenIdHex: string): Promise<boolean> {
+  const c = buckets(ledger);
+  const args = [v.bucketId(bucketId), tokenId(tokenIdHex)] as const;
+  return read({ contract: c.name, functionName: 'isRevoked' }, () => ledger.publicClient.readContract({ ...c, functionName: 'isRevoked', args }));
 }
