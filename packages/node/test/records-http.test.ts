@@ -194,6 +194,8 @@ test('refusals: bad signature, token of another bucket, key outside the prefix, 
   expectError(await post(a, good, bucket, null), 401, 'DDC_UNAUTHENTICATED');
   expectError(await post(a, good, otherBucket), 400, 'DDC_INVALID_ARGUMENT');
   expectError(await post(a, record('refuse/f', { time: Date.now() + 5 * 60_000 })), 400, 'DDC_RECORD_INVALID');
+  // A client may not bring a record dated before the clock window (a revoked writer could backdate one); peers' sync may.
+  expectError(await post(a, record('refuse/old', { time: Date.now() - 5 * 60_000 })), 400, 'DDC_RECORD_INVALID');
   expectError(await post(a, new Uint8Array(65 * 1024)), 413, 'DDC_TOO_LARGE');
   assert.equal((await post(a, good)).status, 201, 'nothing above stored the good record');
 });

@@ -15,7 +15,7 @@ import { DdcError, MAX_RECORD_BYTES, decodeRecord, sha256, toHex, type ObjectRec
 import { authenticateRequest, authorizeBucketOp } from '../auth/authenticate.js';
 import { EMPTY_SHA256, requireSignedWrite } from '../auth/shard-access.js';
 import { invalidArgument, shuttingDown, tooLarge } from '../errors.js';
-import { checkRecordRights } from '../records/accept.js';
+import { checkRecordRights, RECORD_CLOCK_WINDOW_MS } from '../records/accept.js';
 import { recordsOf } from '../records/context.js';
 import type { NodeContext } from './context.js';
 import { sendJson } from './respond.js';
@@ -59,9 +59,16 @@ export async function handleRecords(ctx: NodeContext, req: IncomingMessage, res:
     case 'recordPut': {
       if (ctx.draining) throw shuttingDown();
       const body = await readRecordBody(req);
-      await requireSignedWrite(ctx, req, toHex(sha256(body)));
+      const auth = await requireSignedWrite(ctx, req, toHex(sha256(body)));
       const record = decodeRecord(body);
       if (record.bucket !== route.bucket) throw invalidArgument(`the record is for bucket ${record.bucket}, not ${route.bucket}`, `POST it to /v1/buckets/${record.bucket}/records`);
+      // An old record is checked without revocations (so replicas can copy it); only peers may
+      // bring one, or a revoked writer could backdate a record into its token's lifetime.
+      if (Date.now() - record.time > RECORD_CLOCK_WINDOW_MS && !auth?.isPeer && !store.knows(record.bucket, record.key, record.version)) {
+        throw new DdcError('DDC_RECORD_INVALID', `the record is dated ${new Date(record.time).toISOString()}, more than ${RECORD_CLOCK_WINDOW_MS / 1000} s ago`, {
+          hint: 'Write a new record; older ones reach other replicas through their background sync',
+        });
+      }
       await checkRecordRights(ctx, record);
       const outcome = await store.put(record);
       return sendJson(res, outcome === 'created' ? 201 : 200, { bucket: record.bucket, key: record.key, version: record.version, created: outcome === 'created', purged: outcome === 'purged' });
