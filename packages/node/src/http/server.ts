@@ -26,7 +26,8 @@ import { REQUEST_HEADERS } from '@ddc/core';
 /** Longer than undici's (and most clients') idle timeout: the client closes first. */
 const KEEP_ALIVE_MS = 65_000;
 const HEADERS_TIMEOUT_MS = 30_000;
-const MAX_HEADER_BYTES = 16 * 1024;
+/** An 8 KiB URL (a 1024-byte key percent-encoded) plus an 8 KiB token (about 11 KB as text) and the rest. */
+const MAX_HEADER_BYTES = 32 * 1024;
 
 const HEALTH_OK = '{"status":"ok"}';
 const HEALTH_DRAINING = '{"status":"shutting-down"}';
