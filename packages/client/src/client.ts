@@ -18,6 +18,8 @@ import { uploadStripe, type MissingShard } from './put/upload.js';
 import { fetchPiece } from './get/fetch-piece.js';
 import { inspectPiece, type PieceReport } from './inspect.js';
 import type { ProgressHandler } from './progress.js';
+import { BucketHandle } from './objects/bucket.js';
+import type { BucketOptions } from './objects/types.js';
 
 export interface PutOptions {
   signal?: AbortSignal;
@@ -270,6 +272,11 @@ export class DdcClient {
       unreadable.push({ cid: at, code: e.code, message: e.message });
     }
     return { cid, size, healthy: false, pieces, unreadable };
+  }
+
+  /** A bucket's objects: keys, versions, client-side encryption and sharing (docs/ACCESS.md). */
+  bucket(bucketId: number | bigint, options: BucketOptions = {}): BucketHandle {
+    return new BucketHandle(this, bucketId, options, { openSource: (source) => toChunks(source, this.platform.openFile) });
   }
 
   async close(): Promise<void> {

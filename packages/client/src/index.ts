@@ -15,6 +15,7 @@ export type { PieceReport, ShardReport, ShardStatus } from './inspect.js';
 export type { Progress, ProgressHandler } from './progress.js';
 export type { PutSource } from './sources.js';
 export * from './errors.js';
+export * from './objects/index.js';
 
 /** A client for browsers and other Fetch API runtimes. */
 export function createClient(options: ClientOptions, platform?: PlatformHooks): DdcClient {

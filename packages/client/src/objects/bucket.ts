@@ -1,0 +1,356 @@
+/**
+ * A bucket's objects (client.bucket(id)): S3-like keys and versions over signed object
+ * records, with client-side encryption (a private bucket's objects are encrypted by
+ * default) and sharing by EDEK + capability token. docs/ACCESS.md has the formats; the
+ * records' consistency (R = 3, W = 2, read 2) is in record-replicas.ts.
+ */
+import {
+  DdcError, ENC_ALG, PLAIN_CHUNK, checkObjectKey, equalBytes, generateDek, generateObjectId, parsePublicIdentity,
+  sealDek, sealDekToGroup, signRecord, tokenToText,
+  type EncryptionInfo, type ObjectRecord, type PublicIdentity, type RecordInput,
+} from '@ddc/core';
+import { getBucket } from '@ddc/ledger';
+import type { DdcClient } from '../client.js';
+import type { PutSource } from '../sources.js';
+import { BucketCredentials, parseToken } from './credentials.js';
+import { RecordReplicas } from './record-replicas.js';
+import type { FetchLike } from './node-http.js';
+import { cipherFetchRange, decryptStream, emptyStream, encryptChunks, plainRange } from './cipher-streams.js';
+import { openDataKey, openOwnGroupShare, sealToReaders, type Reader } from './data-keys.js';
+import { deleteContentShards } from './shard-delete.js';
+import { listObjects } from './listing.js';
+import { revokeTokens } from './revoke.js';
+import type {
+  BucketOptions, DeleteVersionOptions, DeleteVersionResult, ListObjectsOptions, ListObjectsResult, ObjectGetOptions, ObjectGetResult,
+  ObjectPutOptions, ObjectPutResult, ShareOptions, ShareResult, UnshareOptions, UnshareResult,
+} from './types.js';
+
+/** What the handle needs of the client's platform beyond its public API. */
+export interface BucketPlatform {
+  /** The put source as chunks (file paths in Node). */
+  openSource(source: PutSource): AsyncIterable<Uint8Array>;
+  fetch?: FetchLike;
+}
+
+const BUCKET_OPTIONS = ['keys', 'token', 'ledger', 'isPublic', 'delegation', 'chainId'];
+
+function bucketNumber(id: number | bigint): number {
+  const n = typeof id === 'bigint' ? Number(id) : id;
+  if (!Number.isSafeInteger(n) || n < 1) throw new DdcError('DDC_INVALID_ARGUMENT', `bucket id ${String(id)} is not a positive integer`, { hint: 'Use the id createBucket returned' });
+  return n;
+}
+
+function recipientOf(r: PublicIdentity | string): PublicIdentity {
+  return typeof r === 'string' ? parsePublicIdentity(r.trim()) : r;
+}
+
+function unixSeconds(t: number | Date): number {
+  const s = t instanceof Date ? Math.floor(t.getTime() / 1000) : t;
+  if (!Number.isSafeInteger(s) || s <= 0) throw new DdcError('DDC_INVALID_ARGUMENT', `expiresAt ${String(t)} is not unix seconds or a Date`, { hint: 'Pass e.g. Math.floor(Date.now() / 1000) + 3600' });
+  if (s > 1e11) throw new DdcError('DDC_INVALID_ARGUMENT', `expiresAt ${s} looks like milliseconds`, { hint: 'Pass unix seconds (Date.now() / 1000) or a Date' });
+  return s;
+}
+
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+export class BucketHandle {
+  readonly id: number;
+  private readonly creds: BucketCredentials;
+  private readonly records: RecordReplicas;
+  private readonly fetchImpl: FetchLike;
+  private visibility: Promise<boolean> | undefined;
+
+  constructor(private readonly client: DdcClient, bucketId: number | bigint, private readonly options: BucketOptions, private readonly platform: BucketPlatform) {
+    for (const k of Object.keys(options)) {
+      if (!BUCKET_OPTIONS.includes(k)) throw new DdcError('DDC_INVALID_ARGUMENT', `unknown bucket option "${k}"`, { hint: `Allowed options: ${BUCKET_OPTIONS.join(', ')}` });
+    }
+    this.id = bucketNumber(bucketId);
+    this.fetchImpl = platform.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.creds = new BucketCredentials({
+      bucket: this.id,
+      clientIdentity: client.identity,
+      keys: options.keys,
+      token: options.token,
+      delegation: options.delegation,
+      chainId: options.chainId ?? options.ledger?.deployment.chainId,
+    });
+    this.records = new RecordReplicas({
+      bucket: this.id,
+      view: (signal) => client.cluster(signal),
+      fetch: this.fetchImpl,
+      credentials: async (op) => {
+        const token = this.creds.token();
+        if (token && this.creds.signer) return { signer: this.creds.signer, token };
+        // Anyone may POST a record whose own token chain proves it (read repair): sign as the client.
+        return op === 'put' ? { signer: client.signer, token: undefined } : undefined;
+      },
+    });
+  }
+
+  /** The token this handle signs with (the owner's self-issued one, or the one given). */
+  get token(): string | undefined {
+    const t = this.creds.token();
+    return t && tokenToText(t);
+  }
+
+  /** Public buckets are readable by anyone and not encrypted by default. */
+  isPublic(): Promise<boolean> {
+    this.visibility ??= (async () => {
+      if (this.options.isPublic !== undefined) return this.options.isPublic;
+      if (this.options.ledger) return (await getBucket(this.options.ledger, this.id)).isPublic;
+      return this.options.keys === undefined && this.options.token === undefined;
+    })();
+    return this.visibility;
+  }
+
+  /** Signs and stores a record of this bucket by quorum (a building block; put/delete/copy use it). */
+  async putRecord(fields: Omit<RecordInput, 'bucket' | 'token'>, signal?: AbortSignal): Promise<ObjectRecord> {
+    const op = fields.cid === null ? 'delete' : 'put';
+    const { token, requester } = this.creds.require(op, fields.key);
+    const record = signRecord({ ...fields, bucket: this.id, token: token.bytes }, requester);
+    await this.records.write(record, signal);
+    return record;
+  }
+
+  private readers(list: ObjectPutOptions['readers']): Reader[] {
+    const keys = this.creds.keys;
+    if (!keys) throw new DdcError('DDC_INVALID_ARGUMENT', 'encrypting needs the writer\'s keys (its X25519 key gets the first data key)', { hint: 'Open the bucket with { keys }, or put with { encrypt: false }' });
+    return [{ x25519: keys.encryption.publicKey, exp: null }, ...(list ?? []).map((r) => ({ x25519: recipientOf(r).x25519, exp: null }))];
+  }
+
+  /** Stores `source` under `key` as a new version; encrypted by default in a private bucket. */
+  async put(key: string, source: PutSource, o: ObjectPutOptions = {}): Promise<ObjectPutResult> {
+    checkObjectKey(key);
+    this.creds.require('put', key);
+    const encrypt = o.encrypt ?? !(await this.isPublic());
+    const shardToken = this.creds.shardToken();
+    const common = { token: shardToken, ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) };
+    let cid: string;
+    let size: number;
+    let encryption: EncryptionInfo | null = null;
+    if (encrypt) {
+      const readers = this.readers(o.readers);
+      const dek = generateDek();
+      const oid = generateObjectId();
+      const enc = encryptChunks(this.platform.openSource(source), dek, oid, o.signal);
+      const put = await this.client.put(enc.ciphertext, common);
+      cid = put.cid.toString();
+      size = enc.plainSize();
+      encryption = { alg: ENC_ALG, chunk: PLAIN_CHUNK, oid, size, edeks: await sealToReaders(dek, oid, readers), group: null };
+    } else {
+      const put = await this.client.put(source, common);
+      cid = put.cid.toString();
+      size = put.size;
+    }
+    const record = await this.putRecord({
+      key, cid, size, encryption,
+      ...(o.contentType !== undefined ? { contentType: o.contentType } : {}),
+      ...(o.metadata !== undefined ? { metadata: o.metadata } : {}),
+    }, o.signal);
+    return { version: record.version, cid, size };
+  }
+
+  /** The record of the current version of `key` (or of `version`); DDC_NO_SUCH_KEY if none or deleted. */
+  async head(key: string, o: { version?: string; signal?: AbortSignal } = {}): Promise<ObjectRecord> {
+    checkObjectKey(key);
+    const record = await this.records.read(key, { ...(o.version !== undefined ? { version: o.version } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+    if (!record || record.cid === null) {
+      const what = o.version ? `version ${o.version} of ${JSON.stringify(key)}` : JSON.stringify(key);
+      throw new DdcError('DDC_NO_SUCH_KEY', record ? `${what} is deleted (a delete marker)` : `no object ${what} in bucket ${this.id}`, {
+        hint: record ? 'Read an older version (bucket.versions(key)) or put it again' : 'Check the key (bucket.list({ prefix })) and the bucket id',
+        details: { bucket: this.id, key, ...(record ? { deleteMarker: record.version } : {}) },
+      });
+    }
+    return record;
+  }
+
+  /** The object's bytes (decrypted and verified as they stream), and its record. */
+  async get(key: string, o: ObjectGetOptions = {}): Promise<ObjectGetResult> {
+    const record = await this.head(key, { ...(o.version !== undefined ? { version: o.version } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+    const cid = record.cid!;
+    const signal = o.signal ? { signal: o.signal } : {};
+    const progress = o.onProgress ? { onProgress: o.onProgress } : {};
+    const enc = record.encryption;
+    if (!enc) {
+      plainRange(o.range, record.size); // refuses a range outside the object before any fetch
+      return { record, body: this.client.get(cid, { ...signal, ...progress, ...(o.range ? { range: o.range } : {}) }) };
+    }
+    const dek = await openDataKey(enc, key, this.creds.keys, o.groupShares);
+    const range = plainRange(o.range, enc.size);
+    const fetchRange = cipherFetchRange(range, enc);
+    if (fetchRange === null) return { record, body: emptyStream() };
+    const ciphertext = this.client.get(cid, { ...signal, ...progress, ...(fetchRange ? { range: fetchRange } : {}) });
+    return { record, body: decryptStream(ciphertext, dek, enc, range, o.signal) };
+  }
+
+  /** The whole object in memory (small objects; stream large ones with get). */
+  async getBytes(key: string, o: ObjectGetOptions = {}): Promise<Uint8Array> {
+    const { body } = await this.get(key, o);
+    return new Uint8Array(await new Response(body).arrayBuffer());
+  }
+
+  /** Writes a delete marker: the key reads as absent; older versions stay. */
+  async delete(key: string, o: { signal?: AbortSignal } = {}): Promise<{ version: string }> {
+    checkObjectKey(key);
+    const record = await this.putRecord({ key, cid: null }, o.signal);
+    return { version: record.version };
+  }
+
+  /** Every version of `key`, delete markers included, newest first. */
+  versions(key: string, o: { signal?: AbortSignal } = {}): Promise<ObjectRecord[]> {
+    checkObjectKey(key);
+    return this.records.versions(key, o.signal);
+  }
+
+  /** S3-like listing of current objects (delete markers hidden), in key order (UTF-8 bytes). */
+  list(o: ListObjectsOptions = {}): Promise<ListObjectsResult> {
+    return listObjects(this.records, o);
+  }
+
+  /** A new version of `dstKey` with the same content (and encryption) as `srcKey`. */
+  async copy(srcKey: string, dstKey: string, o: { version?: string; signal?: AbortSignal } = {}): Promise<{ version: string; cid: string }> {
+    checkObjectKey(dstKey);
+    this.creds.require('put', dstKey);
+    const src = await this.head(srcKey, o);
+    const record = await this.putRecord({ key: dstKey, cid: src.cid, size: src.size, contentType: src.contentType, metadata: src.metadata, encryption: src.encryption }, o.signal);
+    return { version: record.version, cid: src.cid! };
+  }
+
+  /** True when a live record other than (key, version) names `cid`: its shards must stay. */
+  private async cidInUse(cid: string, key: string, version: string, siblings: ObjectRecord[], signal?: AbortSignal): Promise<boolean> {
+    if (siblings.some((r) => r.version !== version && r.cid === cid)) return true;
+    let token: string | null = null;
+    do {
+      const page = await this.list({ maxKeys: 1000, continuationToken: token, ...(signal ? { signal } : {}) });
+      if (page.objects.some((s) => s.cid === cid && s.key !== key)) return true;
+      token = page.nextContinuationToken;
+    } while (token !== null);
+    return false;
+  }
+
+  /**
+   * Removes one version for good: a purge record (replicas drop that version and never take
+   * it back), then, when no other live object names its content, its shards.
+   */
+  async deleteVersion(key: string, version: string, o: DeleteVersionOptions = {}): Promise<DeleteVersionResult> {
+    checkObjectKey(key);
+    const { signer, token } = this.creds.require('delete', key);
+    const all = await this.records.versions(key, o.signal);
+    const target = all.find((r) => r.version === version);
+    if (!target) throw new DdcError('DDC_NO_SUCH_KEY', `no version ${version} of ${JSON.stringify(key)} in bucket ${this.id}`, { hint: 'List them with bucket.versions(key)' });
+    const purge = await this.putRecord({ key, cid: null, purges: version }, o.signal);
+    let shards: DeleteVersionResult['shards'] = null;
+    const wanted = o.deleteShards ?? target.encryption !== null;
+    if (target.cid !== null && wanted && !(await this.cidInUse(target.cid, key, version, all, o.signal))) {
+      const r = await deleteContentShards(this.client, target.cid, { signer, token, fetch: this.fetchImpl }, o.signal);
+      shards = { deleted: r.deleted, failed: r.failed.length, unreadable: r.unreadable };
+    }
+    return { version: purge.version, purged: version, shards };
+  }
+
+  /**
+   * Shares `key` with a recipient: a new version of its record holding an EDEK for them
+   * (encrypted objects) and a token (audience their signing key, prefix the key) until
+   * expiresAt. Give them the token text with the bucket id and key.
+   */
+  async share(key: string, recipient: PublicIdentity | string, o: ShareOptions): Promise<ShareResult> {
+    const who = recipientOf(recipient);
+    const expiry = unixSeconds(o.expiresAt);
+    const ops = o.ops ?? ['get'];
+    const rec = await this.head(key, o.signal ? { signal: o.signal } : {});
+    const token = this.creds.issue(who.ed25519, { ops, prefix: key, expiry });
+    let version = rec.version;
+    const enc = rec.encryption;
+    if (enc) {
+      const dek = await openDataKey(enc, key, this.creds.keys);
+      const edek = await sealDek(dek, who.x25519, enc.oid, { expiresAt: expiry });
+      const edeks = [...enc.edeks.filter((e) => !equalBytes(e.to, who.x25519)), edek];
+      version = (await this.rewrite(rec, { ...enc, edeks }, o.signal)).version;
+    }
+    return { token: tokenToText(token), version };
+  }
+
+  /** A new version of `rec` with other encryption info (same content). */
+  private rewrite(rec: ObjectRecord, encryption: EncryptionInfo, signal?: AbortSignal): Promise<ObjectRecord> {
+    return this.putRecord({ key: rec.key, cid: rec.cid, size: rec.size, contentType: rec.contentType, metadata: rec.metadata, encryption }, signal);
+  }
+
+  /**
+   * Splits the object's data key t-of-n among `members` (a new version): any `threshold`
+   * of them together can read it (each calls openGroupShare; one combines them in get).
+   */
+  async shareWithGroup(key: string, members: (PublicIdentity | string)[], threshold: number, o: { signal?: AbortSignal } = {}): Promise<{ version: string }> {
+    const rec = await this.head(key, o);
+    const enc = rec.encryption;
+    if (!enc) throw new DdcError('DDC_INVALID_ARGUMENT', `${JSON.stringify(key)} is not encrypted: there is no key to split`, { hint: 'Put it with { encrypt: true } first' });
+    const dek = await openDataKey(enc, key, this.creds.keys);
+    const group = await sealDekToGroup(dek, members.map((m) => recipientOf(m).x25519), threshold, enc.oid);
+    return { version: (await this.rewrite(rec, { ...enc, group }, o.signal)).version };
+  }
+
+  /** This identity's share of a group-shared object's data key. */
+  async openGroupShare(key: string, o: { version?: string; signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const rec = await this.head(key, o);
+    const keys = this.creds.keys;
+    if (!rec.encryption || !keys) throw new DdcError('DDC_NOT_A_READER', `${JSON.stringify(key)} has no group share for this handle`, { hint: 'Open the bucket with the member\'s keys' });
+    return openOwnGroupShare(rec.encryption, key, keys);
+  }
+
+  /**
+   * Takes a reader's access away as far as it can be: revokes their tokens on the ledger,
+   * re-encrypts the object with a new data key for the remaining readers (a new version),
+   * then purges every older version and deletes its shards. What they already read or the
+   * data key they already opened cannot be taken back.
+   */
+  async unshare(key: string, recipient: PublicIdentity | string, o: UnshareOptions = {}): Promise<UnshareResult> {
+    const who = recipientOf(recipient);
+    const { signer, token } = this.creds.require('delete', key);
+    const revoked = await revokeTokens(this.options.ledger, this.id, (o.revokeTokens ?? []).map(parseToken));
+    const rec = await this.head(key, o.signal ? { signal: o.signal } : {});
+    const enc = rec.encryption;
+    if (!enc) return { version: rec.version, purged: [], revoked };
+    const keys = this.creds.keys!;
+    const dek = await openDataKey(enc, key, keys);
+    const keep = (to: Uint8Array) => !equalBytes(to, who.x25519);
+    const readers: Reader[] = [{ x25519: keys.encryption.publicKey, exp: null }, ...enc.edeks.filter((e) => keep(e.to)).map((e) => ({ x25519: e.to, exp: e.exp }))];
+    const members = enc.group ? enc.group.shares.map((s) => s.to).filter(keep) : [];
+
+    // Re-encrypt: ciphertext in, plaintext through, new ciphertext out, one stream (constant memory).
+    const dek2 = generateDek();
+    const oid2 = generateObjectId();
+    const plain = decryptStream(this.client.get(rec.cid!, o.signal ? { signal: o.signal } : {}), dek, enc, undefined, o.signal);
+    const enc2 = encryptChunks(chunksOf(plain), dek2, oid2, o.signal);
+    const put = await this.client.put(enc2.ciphertext, { token: this.creds.shardToken(), ...(o.signal ? { signal: o.signal } : {}) });
+    const group = enc.group && members.length >= Math.max(2, enc.group.t) ? await sealDekToGroup(dek2, members, enc.group.t, oid2) : null;
+    const next = await this.putRecord({
+      key, cid: put.cid.toString(), size: enc2.plainSize(), contentType: rec.contentType, metadata: rec.metadata,
+      encryption: { alg: ENC_ALG, chunk: PLAIN_CHUNK, oid: oid2, size: enc2.plainSize(), edeks: await sealToReaders(dek2, oid2, readers), group },
+    }, o.signal);
+
+    const all = await this.records.versions(key, o.signal);
+    const purged: string[] = [];
+    for (const old of all) {
+      if (old.version === next.version || old.cid === null) continue;
+      await this.putRecord({ key, cid: null, purges: old.version }, o.signal);
+      purged.push(old.version);
+    }
+    const cids = new Set(all.filter((r) => r.cid !== null && r.cid !== next.cid && r.version !== next.version).map((r) => r.cid!));
+    for (const cid of cids) {
+      if (await this.cidInUse(cid, key, '', [], o.signal)) continue;
+      await deleteContentShards(this.client, cid, { signer, token, fetch: this.fetchImpl }, o.signal);
+    }
+    return { version: next.version, purged, revoked };
+  }
+}
+
