@@ -11,6 +11,8 @@ import { auditCommand, auditHelp } from './commands/audit.js';
 import { keysCommand, keysHelp } from './commands/keys.js';
 import { bucketHelp, chainHelp, depositHelp } from './ledger/help.js';
 import { balanceCommand, bucketCommand, chainCommand, depositCommand, unlockCommand, withdrawCommand } from './ledger/lazy.js';
+import { objectsHelp, objectsNote } from './objects/help.js';
+import { cpCommand, lsCommand, rmCommand, shareCommand, tokenCommand, unshareCommand } from './objects/lazy.js';
 
 const HELP = `ddc: the DDC command line
 
@@ -26,7 +28,9 @@ const HELP = `ddc: the DDC command line
   ${chainHelp}
   ${bucketHelp}
   ${depositHelp}
+  ${objectsHelp}
 
+${objectsNote}
 Commands that talk to a cluster read ./.ddc/cluster.json unless --cluster FILE or DDC_CLUSTER says otherwise.
 --json prints one JSON document on stdout (errors too: {"error":{"code","message"}}).
 `;
@@ -47,6 +51,12 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   unlock: unlockCommand,
   withdraw: withdrawCommand,
   balance: balanceCommand,
+  ls: lsCommand,
+  rm: rmCommand,
+  cp: cpCommand,
+  share: shareCommand,
+  unshare: unshareCommand,
+  token: tokenCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

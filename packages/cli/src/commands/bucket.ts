@@ -5,6 +5,8 @@ import { printJson } from '../output.js';
 import { usage } from '../errors.js';
 import { LEDGER_FLAGS, clusterIdFlag, ledgerFor } from '../ledger/context.js';
 import { bucketHelp } from '../ledger/help.js';
+import { ownerLedger } from '../objects/context.js';
+import { loadUserKeys } from '../identity/keystore-file.js';
 
 
 const show = (b: Bucket) => ({ bucketId: Number(b.bucketId), owner: b.owner, clusterId: b.clusterId, public: b.isPublic, createdAt: new Date(Number(b.createdAt) * 1000).toISOString() });
@@ -19,7 +21,7 @@ export async function bucketCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals } = parseArgs({
     args: rest,
-    options: { ...LEDGER_FLAGS, 'cluster-id': { type: 'string' }, private: { type: 'boolean' }, owner: { type: 'string' }, to: { type: 'string' } },
+    options: { ...LEDGER_FLAGS, 'cluster-id': { type: 'string' }, private: { type: 'boolean' }, public: { type: 'boolean' }, keystore: { type: 'string' }, owner: { type: 'string' }, to: { type: 'string' } },
     allowPositionals: true,
   });
   const json = values.json === true;
@@ -27,9 +29,13 @@ export async function bucketCommand(argv: string[]): Promise<number> {
   switch (sub) {
     case 'create': {
       if (positionals.length) throw usage(`bucket create takes no arguments.\n  ${bucketHelp}`);
-      const ledger = await ledgerFor(values, { write: true, json });
+      if (values.private && values.public) throw usage('--private and --public exclude each other (default: public)');
+      // A named keystore (--keystore, DDC_KEYSTORE) owns the bucket, so its tokens are the owner's.
+      const named = values.keystore ?? process.env.DDC_KEYSTORE;
+      const ledger = named ? await ownerLedger(values, (await loadUserKeys({ keystore: values.keystore })).keys) : await ledgerFor(values, { write: true, json });
       const r = await createBucket(ledger, { clusterId: clusterIdFlag(values['cluster-id']), isPublic: !values.private });
-      say(`bucket ${r.bucketId} created (${values.private ? 'private' : 'public'}) in cluster ${clusterIdFlag(values['cluster-id'])}`, { bucketId: Number(r.bucketId) });
+      const owner = ledger.account?.address;
+      say(`bucket ${r.bucketId} created (${values.private ? 'private' : 'public'}) in cluster ${clusterIdFlag(values['cluster-id'])}, owner ${owner}`, { bucketId: Number(r.bucketId) });
       return 0;
     }
     case 'show': {

@@ -7,10 +7,12 @@ import { dirname, basename, join } from 'node:path';
 import { clientFor, interruptSignal } from '../context.js';
 import { ProgressBar, printJson } from '../output.js';
 import { usage } from '../errors.js';
+import { isDdcUrl } from '../objects/url.js';
+import { objectGetCommand } from '../objects/lazy.js';
 
 export const getHelp = 'ddc get CID [-o FILE] [--range START-END] [--cluster FILE] [--json]    fetch a file, verified against its CID';
 
-function parseRange(text: string): { offset: number; length?: number } {
+export function parseRange(text: string): { offset: number; length?: number } {
   const m = /^(\d+)-(\d*)$/.exec(text);
   if (!m) throw usage('--range takes START-END (inclusive byte offsets, END optional), e.g. 0-1023');
   const offset = Number(m[1]);
@@ -21,6 +23,7 @@ function parseRange(text: string): { offset: number; length?: number } {
 }
 
 export async function getCommand(argv: string[]): Promise<number> {
+  if (argv.some(isDdcUrl)) return objectGetCommand(argv);
   const { values, positionals } = parseArgs({
     args: argv,
     options: { output: { type: 'string', short: 'o' }, range: { type: 'string' }, cluster: { type: 'string' }, json: { type: 'boolean' } },

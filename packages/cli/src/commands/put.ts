@@ -4,10 +4,14 @@ import { DdcError } from '@ddc/core';
 import { clientFor, interruptSignal } from '../context.js';
 import { ProgressBar, printJson } from '../output.js';
 import { usage } from '../errors.js';
+import { isDdcUrl } from '../objects/url.js';
+import { objectPutCommand } from '../objects/lazy.js';
 
 export const putHelp = 'ddc put FILE|- [--cluster FILE] [--json]    store a file (or stdin); prints its root CID';
 
 export async function putCommand(argv: string[]): Promise<number> {
+  // `ddc put FILE ddc://B/KEY` stores an object under a key; `ddc put FILE` stays content-addressed.
+  if (argv.some(isDdcUrl)) return objectPutCommand(argv);
   const { values, positionals } = parseArgs({ args: argv, options: { cluster: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
   if (positionals.length !== 1) throw usage(`expected one file.\n  ${putHelp}`);
   const path = positionals[0]!;
