@@ -3,7 +3,7 @@
  * Works in browsers and Node; the Node entry adds file paths and the undici transport.
  */
 import {
-  DdcError, RAW_CODEC, type CapabilityToken, type Ed25519KeyPair, exportFile, fileSize, importFile, parseCid, placeStripe, stripeLayout, throwIfAborted, walkDag,
+  DdcError, RAW_CODEC, type CapabilityToken, type Ed25519KeyPair, exportFile, fileSize, importFile, parseCid, placeStripe, stripeLayout, throwIfAborted, verifyBlock, walkDag,
   type Block, type BlockHint, type CID, type ImportResult,
 } from '@ddc/core';
 import { StaticMembership, isMembership, type ClusterView, type Membership } from './membership.js';
@@ -162,11 +162,38 @@ export class DdcClient {
 
   /** A verified block getter over the cluster, for the UnixFS exporter and walker. */
   private blockGetter(view: ClusterView) {
-    return (cid: CID, signal?: AbortSignal, hint?: BlockHint) => {
+    const cache = this.opts.blockCache;
+    const fetch = (cid: CID, signal?: AbortSignal, hint?: BlockHint) => {
       const expected = cid.code === RAW_CODEC && hint?.fileBytes !== undefined ? hint.fileBytes : undefined;
       const ctx = { transport: this.opts.transport, health: this.health, hedgeAfterMs: this.opts.hedgeAfterMs, ...(signal ? { signal } : {}) };
       return fetchPiece(cid, view, ctx, expected);
     };
+    if (!cache) return fetch;
+    return async (cid: CID, signal?: AbortSignal, hint?: BlockHint) => {
+      const key = cid.toString();
+      const cached = await cache.get(key).catch(() => undefined);
+      if (cached) {
+        try {
+          verifyBlock(cid, cached);
+          return cached;
+        } catch {
+          // A damaged cache entry: read from the nodes as if it were not there.
+        }
+      }
+      const bytes = await fetch(cid, signal, hint);
+      cache.put(key, bytes);
+      return bytes;
+    };
+  }
+
+  /**
+   * One block (a piece: a raw leaf or a dag-pb node) by its CID, verified against it: what an
+   * IPFS trustless gateway serves, and what a DAG walk needs.
+   */
+  async getBlock(cidInput: CidInput, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const cid = typeof cidInput === 'string' ? parseCid(cidInput) : cidInput;
+    const view = await this.cluster(options.signal);
+    return this.blockGetter(view)(cid, options.signal);
   }
 
   /** Streams the file (or a range of it). Every byte is verified before it is returned. */

@@ -3,7 +3,7 @@ import type { ClientOptions } from './options.js';
 
 export { DdcClient } from './client.js';
 export type { PutOptions, PutResult, GetOptions, StatResult, VerifyResult, CidInput, PlatformHooks } from './client.js';
-export type { ClientOptions } from './options.js';
+export type { ClientOptions, BlockCache } from './options.js';
 export { StaticMembership, type Membership, type ClusterView } from './membership.js';
 export { ChainMembership, clusterViewFromChain, type ChainMembershipOptions, type ChainMembershipChange } from './membership-chain.js';
 export type { Transport, PieceShardInfo } from './transport/types.js';

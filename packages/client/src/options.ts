@@ -23,6 +23,15 @@ export interface ClientOptions {
    * see, and whom capability tokens must name. Default: a fresh key per client (anonymous).
    */
   identity?: Ed25519KeyPair;
+  /** Verified blocks kept between reads (a gateway's edge cache); consulted before the nodes. */
+  blockCache?: BlockCache;
+}
+
+/** A store of blocks by CID. Whatever `get` returns is checked against the CID before use. */
+export interface BlockCache {
+  get(cid: string): Promise<Uint8Array | undefined>;
+  /** Called with bytes already verified against `cid`. */
+  put(cid: string, bytes: Uint8Array): void;
 }
 
 export interface ResolvedOptions {
@@ -34,9 +43,10 @@ export interface ResolvedOptions {
   nodeCooldownMs: number;
   retry: RetryOptions;
   identity: Ed25519KeyPair | undefined;
+  blockCache: BlockCache | undefined;
 }
 
-const KEYS = ['cluster', 'transport', 'piecesInFlight', 'readAhead', 'hedgeAfterMs', 'nodeCooldownMs', 'retry', 'identity'];
+const KEYS = ['cluster', 'transport', 'piecesInFlight', 'readAhead', 'hedgeAfterMs', 'nodeCooldownMs', 'retry', 'identity', 'blockCache'];
 
 function positiveInt(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
@@ -72,5 +82,6 @@ export function resolveOptions(o: ClientOptions, membership: Membership, transpo
     nodeCooldownMs: positiveInt('nodeCooldownMs', o.nodeCooldownMs, 10_000),
     retry,
     identity: identityOption(o.identity),
+    blockCache: o.blockCache,
   };
 }
