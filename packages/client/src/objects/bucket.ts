@@ -231,11 +231,17 @@ export class BucketHandle {
   private async cidInUse(cid: string, key: string, version: string, siblings: ObjectRecord[], signal?: AbortSignal): Promise<boolean> {
     if (siblings.some((r) => r.version !== version && r.cid === cid)) return true;
     let token: string | null = null;
-    do {
-      const page = await this.list({ maxKeys: 1000, continuationToken: token, ...(signal ? { signal } : {}) });
-      if (page.objects.some((s) => s.cid === cid && s.key !== key)) return true;
-      token = page.nextContinuationToken;
-    } while (token !== null);
+    try {
+      do {
+        const page = await this.list({ maxKeys: 1000, continuationToken: token, ...(signal ? { signal } : {}) });
+        if (page.objects.some((s) => s.cid === cid && s.key !== key)) return true;
+        token = page.nextContinuationToken;
+      } while (token !== null);
+    } catch (e) {
+      // A token without list cannot tell: keep the shards rather than break another object.
+      if (e instanceof DdcError && e.code.startsWith('DDC_TOKEN_')) return true;
+      throw e;
+    }
     return false;
   }
 
@@ -320,7 +326,8 @@ export class BucketHandle {
     const rec = await this.head(key, o.signal ? { signal: o.signal } : {});
     const enc = rec.encryption;
     if (!enc) return { version: rec.version, purged: [], revoked };
-    const keys = this.creds.keys!;
+    const keys = this.creds.keys;
+    if (!keys) throw new DdcError('DDC_NOT_A_READER', `unsharing ${JSON.stringify(key)} re-encrypts it, which needs a reader's keys`, { hint: 'Open the bucket with { keys }' });
     const dek = await openDataKey(enc, key, keys);
     const keep = (to: Uint8Array) => !equalBytes(to, who.x25519);
     const readers: Reader[] = [{ x25519: keys.encryption.publicKey, exp: null }, ...enc.edeks.filter((e) => keep(e.to)).map((e) => ({ x25519: e.to, exp: e.exp }))];
