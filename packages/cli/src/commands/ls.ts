@@ -2,7 +2,8 @@
  * `ddc ls ddc://BUCKET[/PREFIX]`: S3-like listing. Lines are `PRE prefix/` for common
  * prefixes (with --delimiter) and `time size key` for objects, in key order. One page of
  * --max-keys (default 1000) unless --all; a truncated page says how to continue.
- * --versions lists every version of each listed key, delete markers included.
+ * --versions lists every version of each listed key, delete markers included (and of the
+ * key the URL names exactly, even when its current version is a delete marker).
  */
 import { parseArgs } from 'node:util';
 import type { ObjectRecord } from '@ddc/core';
@@ -68,7 +69,10 @@ export async function lsCommand(argv: string[]): Promise<number> {
     const base = { bucket: url.bucket, prefix: url.key, delimiter: values.delimiter ?? null, commonPrefixes: list.commonPrefixes, isTruncated: list.isTruncated, nextContinuationToken: list.nextContinuationToken };
     if (values.versions) {
       const versions: VersionLine[] = [];
-      for (const o of list.objects) versions.push(...versionLines(o.key, await open.bucket.versions(o.key)));
+      const keys = list.objects.map((o) => o.key);
+      // A key named exactly is shown even when deleted (its current version a delete marker, so not listed).
+      if (url.key !== '' && !keys.includes(url.key) && !list.commonPrefixes.includes(url.key)) keys.unshift(url.key);
+      for (const key of keys) versions.push(...versionLines(key, await open.bucket.versions(key)));
       if (values.json) printJson({ ...base, versions });
       else {
         for (const p of list.commonPrefixes) process.stdout.write(`${''.padStart(19)} ${'PRE'.padStart(12)} ${p}\n`);
