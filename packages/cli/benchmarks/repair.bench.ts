@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient } from '@ddc/client';
+import { generateKeyPair, sha256, signRequest, toHex } from '@ddc/core';
 import { DevCluster } from '../src/dev/cluster-runner.js';
 import { randomStream } from './data.js';
 
@@ -19,8 +20,13 @@ async function info(url: string): Promise<NodeInfo> {
   return (await res.json()) as NodeInfo;
 }
 
+/** POSTs to nodes are signed (docs/ACCESS.md); any key may ask for a pass. */
+const signer = generateKeyPair();
+
 async function post(url: string, path: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}${path}`, { method: 'POST' });
+  const { nodeId } = (await (await fetch(`${url}/info`)).json()) as { nodeId: string };
+  const headers = signRequest({ method: 'POST', path, contentSha256: toHex(sha256(new Uint8Array(0))), audience: nodeId, signing: signer });
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers });
   return (await res.json()) as Record<string, unknown>;
 }
 

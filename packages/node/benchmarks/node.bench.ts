@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { randomFillSync } from 'node:crypto';
-import { buildStripe, cidOf, type EncodedShard } from '@ddc/core';
+import { buildStripe, cidOf, generateKeyPair, signRequest, UNSIGNED_PAYLOAD, type EncodedShard } from '@ddc/core';
 
 const quick = process.argv.includes('--quick');
 const SMALL_OPS = quick ? 5000 : 20_000;
@@ -40,10 +40,15 @@ function serve(args: string[]): Promise<{ url: string; child: ChildProcess }> {
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+/** Writes to the node are signed (docs/ACCESS.md), as the SDK signs them: the cost is part of the figure. */
+const signer = generateKeyPair();
+const NODE_ID = 'bench';
 
-function call(url: string, method: string, body?: Uint8Array): Promise<number> {
+function call(url: string, method: string, body?: Uint8Array, sign = false): Promise<number> {
+  const headers: Record<string, string | number> = body ? { 'content-length': body.length } : {};
+  if (sign) Object.assign(headers, signRequest({ method, path: new URL(url).pathname, contentSha256: UNSIGNED_PAYLOAD, audience: NODE_ID, signing: signer }));
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent, headers: body ? { 'content-length': body.length } : {} }, (res) => {
+    const req = request(url, { method, agent, headers }, (res) => {
       let n = 0;
       res.on('data', (c: Buffer) => (n += c.length));
       res.on('end', () => (res.statusCode! < 300 ? resolve(n) : reject(new Error(`${method} ${url}: ${res.statusCode}`))));
@@ -68,10 +73,11 @@ async function measure(name: string, url: string, path: (s: EncodedShard) => str
   const small = Array.from({ length: 256 }, () => shard(4096 - 100));
   const large = Array.from({ length: LARGE_COUNT }, () => shard(16 * 1024 * 1024 - 512));
   const out: Record<string, number> = {};
-  out[`${name}_small_put_ops`] = SMALL_OPS / 4 / (await run(SMALL_OPS / 4, IN_FLIGHT, (i) => call(`${url}${path(small[i % small.length]!)}`, 'PUT', small[i % small.length]!.bytes)));
+  const sign = name === 'node';
+  out[`${name}_small_put_ops`] = SMALL_OPS / 4 / (await run(SMALL_OPS / 4, IN_FLIGHT, (i) => call(`${url}${path(small[i % small.length]!)}`, 'PUT', small[i % small.length]!.bytes, sign)));
   out[`${name}_small_get_ops`] = SMALL_OPS / (await run(SMALL_OPS, IN_FLIGHT, (i) => call(`${url}${path(small[i % small.length]!)}`, 'GET')));
   const bytes = LARGE_COUNT * large[0]!.bytes.length;
-  out[`${name}_large_put_MBps`] = bytes / 1e6 / (await run(LARGE_COUNT, 4, (i) => call(`${url}${path(large[i]!)}`, 'PUT', large[i]!.bytes)));
+  out[`${name}_large_put_MBps`] = bytes / 1e6 / (await run(LARGE_COUNT, 4, (i) => call(`${url}${path(large[i]!)}`, 'PUT', large[i]!.bytes, sign)));
   out[`${name}_large_get_MBps`] = bytes / 1e6 / (await run(LARGE_COUNT, 4, (i) => call(`${url}${path(large[i]!)}`, 'GET')));
   return out;
 }
@@ -81,7 +87,7 @@ const results: Record<string, number> = {};
 
 async function phase(name: 'baseline' | 'node'): Promise<void> {
   const dir = join(root, name);
-  const server = await serve(name === 'node' ? ['node', JSON.stringify({ version: 1, id: 'bench', zone: 'z', dataDir: dir })] : ['baseline', dir]);
+  const server = await serve(name === 'node' ? ['node', JSON.stringify({ version: 1, id: NODE_ID, zone: 'z', dataDir: dir })] : ['baseline', dir]);
   Object.assign(results, await measure(name, server.url, (s) => (name === 'node' ? `/v1/shards/${s.id}` : `/${s.id}`)));
   await new Promise((r) => server.child.once('exit', r).kill('SIGTERM'));
   // Free the page cache of this phase's files so the next starts from the same state.

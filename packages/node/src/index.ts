@@ -21,4 +21,5 @@ export type { RepairRunSummary, RepairStatus, RepairFailure } from './workers/re
 export type { ScrubPassSummary, ScrubStatus, ScrubFinding } from './workers/scrub.js';
 export type { MembershipStatus } from './membership/node-membership.js';
 export { TokenBucket, type TokenBucketClock } from './workers/token-bucket.js';
+export { AUTH_DEFAULTS, type AuthConfig } from './auth/config.js';
 export { DdcError, isDdcError, ERROR_STATUS, type DdcErrorCode } from './errors.js';
