@@ -13,9 +13,10 @@
  */
 import {
   DdcError, delegateToken, equalBytes, issueRootToken, signDelegation, tokenFromText, toHex,
-  type CapabilityToken, type Delegation, type Ed25519KeyPair, type TokenOp, type UserKeys,
+  type CapabilityToken, type Delegation, type Ed25519KeyPair, type TokenOp,
 } from '@ddc/core';
 import { requestSigner, type RequestSigner } from '../request-signer.js';
+import type { BucketKeys } from './types.js';
 
 export const ALL_OPS: TokenOp[] = ['admin', 'delete', 'get', 'list', 'put'];
 /** Lifetime of the owner's self-issued tokens. */
@@ -29,7 +30,7 @@ export interface CredentialsInput {
   bucket: number;
   /** The key DdcClient signs shard PUTs with. */
   clientIdentity: Ed25519KeyPair;
-  keys?: UserKeys | undefined;
+  keys?: BucketKeys | undefined;
   token?: CapabilityToken | string | undefined;
   /** The owner's delegation when a wallet signed it (requestDelegation); otherwise keys.evm signs one. */
   delegation?: Delegation | undefined;
@@ -68,7 +69,7 @@ export class BucketCredentials {
     }
   }
 
-  get keys(): UserKeys | undefined {
+  get keys(): BucketKeys | undefined {
     return this.input.keys;
   }
 
@@ -95,11 +96,14 @@ export class BucketCredentials {
       }
       return given;
     }
+    if (!keys.evm) {
+      throw new DdcError('DDC_INVALID_ARGUMENT', 'the owner\'s token needs a delegation: keys without evm and no wallet delegation', { hint: 'Pass delegation: await requestDelegation(wallet, { account, signingKey: keys.signing.publicKey, expiry, chainId }), or keys with evm (deriveUserKeys)' });
+    }
     const now = nowSeconds();
     return signDelegation({ account: keys.evm.address, signingKey: keys.signing.publicKey, notBefore: now - CLOCK_SLACK_SECONDS, expiry: until, chainId: this.chainId() }, keys.evm.privateKey);
   }
 
-  private requireOwner(what: string): UserKeys {
+  private requireOwner(what: string): BucketKeys {
     if (!this.isOwner || !this.input.keys) {
       throw new DdcError('DDC_TOKEN_NOT_OWNER', `only the bucket owner can ${what}`, { hint: 'Open the bucket with the owner\'s keys and no token' });
     }

@@ -17,7 +17,7 @@ export function checkCipher(enc: EncryptionInfo, key: string): void {
 }
 
 /** The DEK of an encrypted object: from the reader's EDEK, or from t opened group shares. */
-export async function openDataKey(enc: EncryptionInfo, key: string, keys: UserKeys | undefined, groupShares?: Uint8Array[]): Promise<Uint8Array> {
+export async function openDataKey(enc: EncryptionInfo, key: string, keys: Pick<UserKeys, 'encryption'> | undefined, groupShares?: Uint8Array[]): Promise<Uint8Array> {
   checkCipher(enc, key);
   if (groupShares && groupShares.length > 0) {
     if (!enc.group) throw new DdcError('DDC_NOT_A_READER', `${JSON.stringify(key)} is not shared with a group`, { hint: 'Read it with your own keys' });
@@ -40,7 +40,7 @@ export async function openDataKey(enc: EncryptionInfo, key: string, keys: UserKe
 }
 
 /** This identity's share of the object's group key (to combine with t - 1 others). */
-export async function openOwnGroupShare(enc: EncryptionInfo, key: string, keys: UserKeys): Promise<Uint8Array> {
+export async function openOwnGroupShare(enc: EncryptionInfo, key: string, keys: Pick<UserKeys, 'encryption'>): Promise<Uint8Array> {
   checkCipher(enc, key);
   if (!enc.group) throw new DdcError('DDC_NOT_A_READER', `${JSON.stringify(key)} is not shared with a group`, { hint: 'Read it with your own keys' });
   return openGroupShare(enc.group, keys.encryption.secretKey, enc.oid);

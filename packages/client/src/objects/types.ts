@@ -4,9 +4,15 @@ import type { Ledger } from '@ddc/ledger';
 import type { PutSource } from '../sources.js';
 import type { ProgressHandler } from '../progress.js';
 
+/**
+ * The keys a handle signs and decrypts with. `evm` only signs the owner's delegation, so
+ * a browser owner whose wallet signed one (`delegation`) passes signing + encryption only.
+ */
+export type BucketKeys = Omit<UserKeys, 'evm'> & { evm?: UserKeys['evm'] };
+
 export interface BucketOptions {
   /** The user's keys: the owner's (no token) or a reader's/writer's (with a token). */
-  keys?: UserKeys;
+  keys?: BucketKeys;
   /** A capability token (object or `ddct1…` text) whose audience is keys.signing (or the client's identity). */
   token?: CapabilityToken | string;
   /** For the bucket's visibility, the chain id of the owner's delegation, and revocations (unshare). */
