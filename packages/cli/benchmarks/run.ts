@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- --json] [-- --quick]`: the storage core's figures beside a bare
- * node:http + fsync baseline, all measured in this run on this machine.
+ * `npm run bench [-- --json] [-- --quick] [-- --only large,encrypted] [-- --large-mib N]`:
+ * the storage core's figures beside a bare node:http + fsync baseline, all measured in this
+ * run on this machine. --only runs some phases (erasure, gas, baseline, large, encrypted,
+ * small, repair); --large-mib sets the large object's size (default 256, --quick 32).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +17,29 @@ import { benchGas } from '@ddc/ledger/benchmarks/gas';
 
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
-const LARGE = (quick ? 32 : 256) * 1024 * 1024;
+
+/** The value of `--name V` or `--name=V`. */
+function flagValue(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0) return process.argv[i + 1];
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+const PHASES = ['erasure', 'gas', 'baseline', 'large', 'encrypted', 'small', 'repair'] as const;
+type Phase = (typeof PHASES)[number];
+const only = flagValue('only')?.split(',').map((p) => p.trim()).filter(Boolean);
+const unknownPhases = only?.filter((p) => !(PHASES as readonly string[]).includes(p)) ?? [];
+if (only && (only.length === 0 || unknownPhases.length)) {
+  process.stderr.write(`--only takes a comma-separated list of ${PHASES.join(', ')}${unknownPhases.length ? `; unknown: ${unknownPhases.join(', ')}` : ''}\n`);
+  process.exit(2);
+}
+const phases = new Set<Phase>((only as Phase[] | undefined) ?? PHASES);
+const largeMiB = flagValue('large-mib');
+if (largeMiB !== undefined && !/^[1-9]\d*$/.test(largeMiB)) {
+  process.stderr.write('--large-mib takes a whole number of MiB\n');
+  process.exit(2);
+}
+const LARGE = (largeMiB ? Number(largeMiB) : quick ? 32 : 256) * 1024 * 1024;
 const SMALL_OPS = quick ? 2000 : 20_000;
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 // The bare node:http + fsync server, shared with the node package's micro benchmark.
@@ -44,47 +68,77 @@ function startBaseline(dir: string): Promise<{ url: string; stop(): void }> {
 const root = await mkdtemp(join(tmpdir(), 'ddc-bench-'));
 const results: Record<string, number | string> = {};
 try {
-  log('erasure coding...');
-  Object.assign(results, await benchErasure());
-  log('ledger gas (create bucket, deposit, register node)...');
-  Object.assign(results, await benchGas());
-
-  const baseline = await startBaseline(join(root, 'baseline'));
-  log(`baseline large (${LARGE / 2 ** 20} MiB)...`);
-  Object.assign(results, await runWorker('baselineLarge', { baselineUrl: baseline.url, bytes: LARGE }));
-  log(`baseline small (${SMALL_OPS} x 4 KiB, 32 in flight)...`);
-  Object.assign(results, await runWorker('baselineSmall', { baselineUrl: baseline.url, ops: SMALL_OPS, size: 4096, inFlight: 32 }));
-  baseline.stop();
-
-  log('starting a 6-node cluster (k=4, m=2)...');
-  // Production worker settings (scrub at 4 MiB/s, repair every 10 min), not `ddc dev`'s eager
-  // ones: 128 MiB/s of dev scrubbing would compete with the foreground being measured.
-  const cluster = await DevCluster.start({ dataDir: join(root, 'cluster'), nodes: 6, zones: 3, k: 4, m: 2, nodeConfig: () => ({ repair: {}, scrub: {} }) });
-  try {
-    log(`SDK large (${LARGE / 2 ** 20} MiB)...`);
-    Object.assign(results, await runWorker('sdkLarge', { clusterFile: cluster.clusterFile, bytes: LARGE }));
-    log(`SDK small (${SMALL_OPS} x 4 KiB, 32 in flight)...`);
-    Object.assign(results, await runWorker('sdkSmall', { clusterFile: cluster.clusterFile, ops: SMALL_OPS, size: 4096, inFlight: 32 }));
-  } finally {
-    await cluster.stop();
+  if (phases.has('erasure')) {
+    log('erasure coding...');
+    Object.assign(results, await benchErasure());
   }
-  const stored = quick ? 128 * 1024 * 1024 : 1024 * 1024 * 1024;
-  log(`repair and scrub (${stored / 2 ** 20} MiB stored, one node wiped)...`);
-  Object.assign(results, await benchRepair(join(root, 'repair'), stored));
+  if (phases.has('gas')) {
+    log('ledger gas (create bucket, deposit, register node)...');
+    Object.assign(results, await benchGas());
+  }
+
+  if (phases.has('baseline')) {
+    const baseline = await startBaseline(join(root, 'baseline'));
+    log(`baseline large (${LARGE / 2 ** 20} MiB)...`);
+    Object.assign(results, await runWorker('baselineLarge', { baselineUrl: baseline.url, bytes: LARGE }));
+    log(`baseline small (${SMALL_OPS} x 4 KiB, 32 in flight)...`);
+    Object.assign(results, await runWorker('baselineSmall', { baselineUrl: baseline.url, ops: SMALL_OPS, size: 4096, inFlight: 32 }));
+    baseline.stop();
+  }
+
+  if (phases.has('large') || phases.has('encrypted') || phases.has('small')) {
+    // The encrypted phase needs buckets, so the cluster runs on a dev chain then (nodes take
+    // membership from it; plain shard PUTs and GETs do not touch the chain).
+    const chain = phases.has('encrypted');
+    log(`starting a 6-node cluster (k=4, m=2)${chain ? ' on a dev chain' : ''}...`);
+    // Production worker settings (scrub at 4 MiB/s, repair every 10 min), not `ddc dev`'s eager
+    // ones: 128 MiB/s of dev scrubbing would compete with the foreground being measured.
+    const cluster = await DevCluster.start({ dataDir: join(root, 'cluster'), nodes: 6, zones: 3, k: 4, m: 2, nodeConfig: () => ({ repair: {}, scrub: {} }), ...(chain ? { chain: true } : {}) });
+    try {
+      if (phases.has('large')) {
+        log(`SDK large (${LARGE / 2 ** 20} MiB)...`);
+        Object.assign(results, await runWorker('sdkLarge', { clusterFile: cluster.clusterFile, bytes: LARGE }));
+      }
+      if (chain) {
+        const c = cluster.chain!;
+        log(`SDK large, encrypted into a private bucket (${LARGE / 2 ** 20} MiB)...`);
+        Object.assign(results, await runWorker('sdkEncrypted', { clusterFile: cluster.clusterFile, bytes: LARGE, rpcUrl: c.chain.rpcUrl, deployment: c.chain.deploymentFile, clusterId: c.clusterId }));
+      }
+      if (phases.has('small')) {
+        log(`SDK small (${SMALL_OPS} x 4 KiB, 32 in flight)...`);
+        Object.assign(results, await runWorker('sdkSmall', { clusterFile: cluster.clusterFile, ops: SMALL_OPS, size: 4096, inFlight: 32 }));
+      }
+    } finally {
+      await cluster.stop();
+    }
+  }
+  if (phases.has('repair')) {
+    const stored = quick ? 128 * 1024 * 1024 : 1024 * 1024 * 1024;
+    log(`repair and scrub (${stored / 2 ** 20} MiB stored, one node wiped)...`);
+    Object.assign(results, await benchRepair(join(root, 'repair'), stored));
+  }
 } finally {
   await rm(root, { recursive: true, force: true });
 }
 
 const rounded = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 100) / 100 : v]));
-const ratio = (a: string, b: string) => Math.round(((rounded[a] as number) / (rounded[b] as number)) * 100) / 100;
+// A ratio only when both figures were measured in this run (--only may leave one out).
+const ratios: Record<string, number> = {};
+const ratio = (name: string, a: string, b: string) => {
+  if (typeof rounded[a] === 'number' && typeof rounded[b] === 'number') ratios[name] = Math.round(((rounded[a] as number) / (rounded[b] as number)) * 100) / 100;
+};
+ratio('ratio_large_put', 'large_put_MBps', 'baseline_put_MBps');
+ratio('ratio_large_get', 'large_get_MBps', 'baseline_get_MBps');
+ratio('ratio_small_get', 'small_get_ops', 'baseline_small_get_ops');
+ratio('ratio_repair_to_baseline_put', 'repair_MBps', 'baseline_put_MBps');
+ratio('encrypted_vs_plain_put', 'encrypted_put_MBps', 'large_put_MBps');
+ratio('encrypted_vs_plain_get', 'encrypted_get_MBps', 'large_get_MBps');
 Object.assign(rounded, {
   large_object_MiB: LARGE / 2 ** 20,
   small_ops: SMALL_OPS,
-  ratio_large_put: ratio('large_put_MBps', 'baseline_put_MBps'),
-  ratio_large_get: ratio('large_get_MBps', 'baseline_get_MBps'),
-  ratio_small_get: ratio('small_get_ops', 'baseline_small_get_ops'),
-  ratio_repair_to_baseline_put: ratio('repair_MBps', 'baseline_put_MBps'),
-  method: 'each phase warms up (32 MiB or 1000 ops) before it is timed; nodes run production repair/scrub settings',
+  ...ratios,
+  ...(only ? { phases: [...phases].join(',') } : {}),
+  method: 'each phase warms up (32 MiB or 1000 ops) before it is timed; nodes run production repair/scrub settings; encrypted_* is the same large object put into a private bucket (client-side AES-256-GCM, signed record) on the same cluster',
 });
 if (json) process.stdout.write(`${JSON.stringify(rounded)}\n`);
 else for (const [k, v] of Object.entries(rounded)) process.stdout.write(`${k.padEnd(28)} ${v}\n`);

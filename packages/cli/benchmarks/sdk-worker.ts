@@ -6,9 +6,15 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { createClient } from '@ddc/client';
+import { DEV_MNEMONIC, deriveUserKeys, toHex } from '@ddc/core';
+import { connectLedger, createBucket, readDeploymentFile } from '@ddc/ledger/node';
 import { randomStream, smallObject, hashOf } from './data.js';
 
-type Args = { clusterFile?: string; baselineUrl?: string; bytes?: number; ops?: number; size?: number; inFlight?: number };
+type Args = {
+  clusterFile?: string; baselineUrl?: string; bytes?: number; ops?: number; size?: number; inFlight?: number;
+  /** sdkEncrypted: the dev chain the cluster runs on. */
+  rpcUrl?: string; deployment?: string; clusterId?: number;
+};
 const [job, rawArgs] = process.argv.slice(2);
 const args = JSON.parse(rawArgs ?? '{}') as Args;
 const MB = 1e6;
@@ -138,6 +144,42 @@ async function baselineSmall() {
   return { baseline_small_put_ops: ops / putSecs, baseline_small_get_ops: ops / getSecs, baseline_small_get_p99_ms: p99(latencies) };
 }
 
-const jobs: Record<string, () => Promise<Record<string, number>>> = { sdkLarge, baselineLarge, sdkSmall, baselineSmall };
+/**
+ * The large object again, into a private bucket through client.bucket: encrypted on the
+ * client (chunked AES-256-GCM), shards signed with a bucket token, a record written by
+ * quorum; read back through the record, decrypted and compared.
+ */
+async function sdkEncrypted() {
+  const keys = deriveUserKeys(DEV_MNEMONIC); // the dev chain's funded account 0
+  const ledger = connectLedger({ deployment: await readDeploymentFile(args.deployment!), rpcUrl: args.rpcUrl!, account: `0x${toHex(keys.evm.privateKey)}` });
+  const { bucketId } = await createBucket(ledger, { clusterId: args.clusterId!, isPublic: false });
+  const client = createClient({ cluster: JSON.parse(await readFile(args.clusterFile!, 'utf8')), identity: keys.signing });
+  const bucket = client.bucket(bucketId, { keys, ledger });
+  const bytes = args.bytes!;
+  await bucket.put('warm', randomStream(WARMUP_BYTES));
+  for await (const _ of (await bucket.get('warm')).body as unknown as AsyncIterable<Uint8Array>) void _;
+  const sent = hashOf();
+  let t = performance.now();
+  const put = await bucket.put('large', randomStream(bytes, (c) => sent.update(c)));
+  const putSecs = (performance.now() - t) / 1000;
+  const got = hashOf();
+  let n = 0;
+  t = performance.now();
+  const { record, body } = await bucket.get('large');
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    got.update(value);
+    n += value.length;
+  }
+  const getSecs = (performance.now() - t) / 1000;
+  if (record.encryption === null || record.version !== put.version) throw new Error('the large object was not stored encrypted');
+  if (n !== bytes || got.hex() !== sent.hex()) throw new Error('encrypted large object read back differently');
+  await client.close();
+  return { encrypted_put_MBps: bytes / MB / putSecs, encrypted_get_MBps: bytes / MB / getSecs, encrypted_peak_rss_MB: rssMB() };
+}
+
+const jobs: Record<string, () => Promise<Record<string, number>>> = { sdkLarge, baselineLarge, sdkSmall, baselineSmall, sdkEncrypted };
 const result = await jobs[job!]!();
 process.stdout.write(`${JSON.stringify(result)}\n`);
