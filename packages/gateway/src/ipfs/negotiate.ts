@@ -78,8 +78,11 @@ export function negotiate(query: URLSearchParams, accept: string | undefined): W
     const range = accept ? parseAccept(accept).find((r) => r.type === CAR_TYPE) : undefined;
     if (range) car = { version: range.params.get('version'), order: range.params.get('order'), dups: range.params.get('dups') };
   } else {
-    if (!accept) throw bad('no format asked for', `Add ?format=raw or ?format=car, or an Accept header of ${RAW_TYPE} or ${CAR_TYPE}`);
-    const ranges = parseAccept(accept);
+    const ranges = accept ? parseAccept(accept) : [];
+    // No Accept, or only wildcards (fetch and curl send */*): the client did not say which of the two it wants.
+    if (ranges.every((r) => r.type === '*/*' || r.type === 'application/*')) {
+      throw bad('no format asked for', `Add ?format=raw or ?format=car, or an Accept header of ${RAW_TYPE} or ${CAR_TYPE}`);
+    }
     let chosen: Wanted | undefined;
     for (const r of ranges) {
       if (r.type === RAW_TYPE) {
@@ -94,7 +97,7 @@ export function negotiate(query: URLSearchParams, accept: string | undefined): W
       }
     }
     if (chosen) return checkRawParams(query, chosen);
-    if (!car) throw notAcceptable(`Accept: ${accept} names nothing this gateway serves`);
+    if (!car) throw notAcceptable(`Accept: ${accept ?? ''} names nothing this gateway serves`);
   }
   // Query parameters win over the media type's.
   const version = query.get('car-version') ?? car.version;
