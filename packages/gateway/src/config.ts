@@ -52,10 +52,22 @@ export interface GatewayConfig {
   ddcMaxAgeSeconds: number;
   /** How long a request may take end to end, in ms (0: no limit). Default 0: large objects stream for long. */
   requestTimeoutMs: number;
+  /** The S3 API's settings (src/s3/context.ts has their defaults). */
+  s3: GatewayS3Config;
+}
+
+export interface GatewayS3Config {
+  /** Region reported to clients (any is accepted in signatures). Default us-east-1. */
+  region?: string;
+  /** Host names whose subdomains name a bucket (virtual-host style). Default ['localhost']. */
+  virtualHostBases?: string[];
+  /** Size limits (maxPutBytes, maxPartBytes, minPartBytes, maxParts, maxXmlBytes). */
+  limits?: Partial<Record<'maxPutBytes' | 'maxPartBytes' | 'minPartBytes' | 'maxParts' | 'maxXmlBytes', number>>;
 }
 
 /** What a program passes to startGateway: the config, plus ready-made SDK objects. */
-export interface GatewayOptions extends Partial<Omit<GatewayConfig, 'cache' | 'identity' | 'dataDir'>> {
+export interface GatewayOptions extends Partial<Omit<GatewayConfig, 'cache' | 'identity' | 'dataDir' | 's3'>> {
+  s3?: GatewayS3Config;
   dataDir: string;
   cache?: Partial<GatewayCacheConfig>;
   identity?: GatewayIdentityConfig;
@@ -75,12 +87,14 @@ export const GATEWAY_DEFAULTS = {
   requestTimeoutMs: 0,
 } as const;
 
-const KEYS = ['host', 'port', 'dataDir', 'cache', 'cluster', 'chain', 'identity', 'ddcMaxAgeSeconds', 'requestTimeoutMs', 'client', 'ledger', 'clusterId'];
+const KEYS = ['host', 'port', 'dataDir', 'cache', 'cluster', 'chain', 'identity', 'ddcMaxAgeSeconds', 'requestTimeoutMs', 's3', 'client', 'ledger', 'clusterId'];
 /** A config file holds no live objects. */
 const FILE_KEYS = KEYS.filter((k) => k !== 'client' && k !== 'ledger');
 const CHAIN_KEYS = ['rpcUrl', 'deployment', 'clusterId', 'pollMs'];
 const IDENTITY_KEYS = ['keystore', 'passphrase', 'mnemonic'];
 const CACHE_KEYS = ['maxBytes'];
+const S3_KEYS = ['region', 'virtualHostBases', 'limits'];
+const S3_LIMIT_KEYS = ['maxPutBytes', 'maxPartBytes', 'minPartBytes', 'maxParts', 'maxXmlBytes'];
 
 function invalid(message: string, hint: string): DdcError {
   return new DdcError('DDC_INVALID_CONFIG', `gateway config: ${message}`, { hint });
@@ -120,7 +134,26 @@ export function resolveGatewayConfig(o: GatewayOptions, base = process.cwd()): G
     identity: {},
     ddcMaxAgeSeconds: int('ddcMaxAgeSeconds', o.ddcMaxAgeSeconds, GATEWAY_DEFAULTS.ddcMaxAgeSeconds, 0, 31_536_000),
     requestTimeoutMs: int('requestTimeoutMs', o.requestTimeoutMs, GATEWAY_DEFAULTS.requestTimeoutMs, 0, 7 * 24 * 3600 * 1000),
+    s3: {},
   };
+  if (o.s3 !== undefined) {
+    const s3 = object('s3', o.s3);
+    refuseUnknown(s3, S3_KEYS, 's3');
+    if (s3.region !== undefined) config.s3.region = str('s3.region', s3.region);
+    if (s3.virtualHostBases !== undefined) {
+      const bases = s3.virtualHostBases;
+      if (!Array.isArray(bases) || !bases.every((b) => typeof b === 'string' && /^[a-z0-9.-]+$/.test(b))) throw invalid('s3.virtualHostBases must be a list of host names', 'E.g. ["localhost", "s3.example.com"]');
+      config.s3.virtualHostBases = [...bases] as string[];
+    }
+    if (s3.limits !== undefined) {
+      const limits = object('s3.limits', s3.limits);
+      refuseUnknown(limits, S3_LIMIT_KEYS, 's3.limits');
+      config.s3.limits = {};
+      for (const k of S3_LIMIT_KEYS as (keyof NonNullable<GatewayS3Config['limits']>)[]) {
+        if (limits[k] !== undefined) config.s3.limits[k] = int(`s3.limits.${k}`, limits[k], 1, 1, Number.MAX_SAFE_INTEGER);
+      }
+    }
+  }
   if (o.cache !== undefined) {
     refuseUnknown(object('cache', o.cache), CACHE_KEYS, 'cache');
     config.cache.maxBytes = int('cache.maxBytes', o.cache.maxBytes, GATEWAY_DEFAULTS.cacheMaxBytes, 0, Number.MAX_SAFE_INTEGER);
