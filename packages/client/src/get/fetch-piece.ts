@@ -134,6 +134,8 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       const key = stripeKey(shard.header);
       if (failedGroups.has(key)) return launch(1);
       const group = groups.get(key) ?? [];
+      // The same index can come from two nodes (an old and a new home while a shard moves): count it once.
+      if (group.some((s) => s.header.index === shard.header.index)) return launch(1);
       group.push(shard);
       groups.set(key, group);
       if (needed === 1 && shard.header.k > 1) {
@@ -142,7 +144,11 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
         count = shard.header.k + shard.header.m;
         launch(needed - group.length - inFlight);
       }
-      tryDecode(key);
+      try {
+        tryDecode(key);
+      } catch (e) {
+        finish(e instanceof DdcError ? e : new DdcError('DDC_INTERNAL', `decoding piece ${cid} failed: ${String(e)}`, { cause: e }));
+      }
     };
 
     const bestGroup = () => Math.max(0, ...[...groups.values()].map((g) => g.length));

@@ -116,11 +116,23 @@ function required(headers: Headers, name: string, ok: (v: string) => boolean, wh
  * The signed request in `headers`, with its signature checked; null when the request is not
  * signed (no x-ddc-signature). `path` is the path and query as received.
  */
+// Point decoding costs more than the signature check; a node sees the same few keys again and again.
+const validKeys = new Set<string>();
+const VALID_KEYS_MAX = 4096;
+
+function isKnownValidKey(keyHex: string, key: Uint8Array): boolean {
+  if (validKeys.has(keyHex)) return true;
+  if (!ed25519.utils.isValidPublicKey(key, false)) return false;
+  if (validKeys.size >= VALID_KEYS_MAX) validKeys.clear();
+  validKeys.add(keyHex);
+  return true;
+}
+
 export function parseSignedRequest(headers: Headers, method: string, path: string): SignedRequest | null {
   if (header(headers, REQUEST_HEADERS.signature) === undefined) return null;
   const keyHex = required(headers, REQUEST_HEADERS.key, (v) => KEY_HEX.test(v), '64 lowercase hex digits');
   const key = fromHex(keyHex);
-  if (!ed25519.utils.isValidPublicKey(key, false)) throw malformed(`${REQUEST_HEADERS.key} is not an Ed25519 public key`);
+  if (!isKnownValidKey(keyHex, key)) throw malformed(`${REQUEST_HEADERS.key} is not an Ed25519 public key`);
   const time = Number(required(headers, REQUEST_HEADERS.time, (v) => TIME_DEC.test(v) && Number.isSafeInteger(Number(v)), 'unix milliseconds'));
   const nonce = required(headers, REQUEST_HEADERS.nonce, (v) => NONCE_HEX.test(v), '32 lowercase hex digits');
   const audience = required(headers, REQUEST_HEADERS.audience, (v) => AUDIENCE_PATTERN.test(v), 'a node id');
