@@ -7,10 +7,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deriveUserKeys, DEV_MNEMONIC, toHex } from '@ddc/core';
+import { DDC_BIN } from '../src/index.js';
 import { randomBytes, runCli, startCluster, type CliResult } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -209,6 +211,21 @@ test('a private bucket: put (encrypted), ls, get byte-equal, cp, rm, versions; t
   const gone = await json<{ purged: string }>(['rm', url('copy/a.txt'), '--version', (await json<{ versions: { version: string }[] }>(['ls', url('copy/a.txt'), '--versions'])).versions[0]!.version]);
   assert.match(gone.purged, /^[0-9a-f]{20}$/);
   assert.equal(await failure(['get', url('copy/a.txt')]), 'DDC_NO_SUCH_KEY');
+
+  // A public bucket: plaintext by default, readable by someone with no keystore at all.
+  const pub = await json<{ bucketId: number }>(['bucket', 'create', '--public']);
+  const pubPut = await json<{ encrypted: boolean }>(['put', join(dir, 'b.txt'), `ddc://${pub.bucketId}/hello.txt`]);
+  assert.equal(pubPut.encrypted, false);
+  const nowhere = join(dir, 'anonymous');
+  await mkdir(nowhere);
+  const anonEnv: Record<string, string> = { ...process.env as Record<string, string>, ...base };
+  delete anonEnv.DDC_KEYSTORE;
+  const anon = spawnSync(process.execPath, [DDC_BIN, 'get', `ddc://${pub.bucketId}/hello.txt`], { cwd: nowhere, env: anonEnv });
+  assert.equal(anon.status, 0, anon.stderr.toString());
+  assert.deepEqual(new Uint8Array(anon.stdout), b);
+  const bobPub = await ddc(['get', `ddc://${pub.bucketId}/hello.txt`], { as: 'bob' });
+  assert.equal(bobPub.code, 0, `someone else's keys, no token, a public bucket: ${bobPub.stderr}`);
+  assert.deepEqual(bobPub.stdoutBytes, b);
 
   // Usage errors say so before any network.
   assert.equal((await ddc(['ls', 'ddc://1/a', '--max-keys', '0'])).code, 2);
