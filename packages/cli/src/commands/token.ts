@@ -69,6 +69,7 @@ async function grant(argv: string[]): Promise<number> {
     if (bucket === undefined) throw usage(`--bucket is required (or --from TOKEN to delegate a token you hold).\n  ${grantHelp}`);
     if (values.ops === undefined) throw usage(`--ops is required: which of get, list, put, delete, admin the token allows.\n  ${grantHelp}`);
     const ops = parseOps(values.ops);
+    if (expiry <= now) throw usage('--expires is in the past');
     const ledger = await readLedger(values);
     const info = await getBucket(ledger, bucket);
     if (info.owner.toLowerCase() !== keys.evm.address.toLowerCase()) {
@@ -77,7 +78,6 @@ async function grant(argv: string[]): Promise<number> {
       });
     }
     const nbf = notBefore ?? now - CLOCK_SLACK_SECONDS;
-    if (expiry <= now) throw usage('--expires is in the past');
     const delegation = signDelegation({ account: keys.evm.address, signingKey: keys.signing.publicKey, notBefore: nbf, expiry, chainId: ledger.deployment.chainId }, keys.evm.privateKey);
     token = issueRootToken({
       signing: keys.signing, delegation, audience, bucket, ops, prefix: values.prefix ?? '', notBefore: nbf, expiry, mayDelegate: values['may-delegate'] === true,
@@ -98,8 +98,9 @@ function tokenIdOf(text: string): string {
 
 async function revoke(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { ...BUCKET_FLAGS, bucket: { type: 'string' } }, allowPositionals: true });
-  const text = positionals[0] ?? tokenTextOf(values);
-  if (positionals.length > 1 || !text) throw usage(`expected one token (its ddct1… text) or token id (64 hex).\n  ${revokeHelp}`);
+  // Named on the command line only: revoking whatever DDC_TOKEN holds by accident cannot be undone.
+  const text = positionals[0];
+  if (positionals.length !== 1 || !text) throw usage(`expected one token (its ddct1… text) or token id (64 hex).\n  ${revokeHelp}`);
   const id = tokenIdOf(text);
   let bucket = bucketFlag(values.bucket);
   if (text.trim().startsWith('ddct1')) {
