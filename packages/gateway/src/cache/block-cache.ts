@@ -129,8 +129,14 @@ export class DiskBlockCache implements BlockCache {
     return bytes;
   }
 
+  /** Stores a verified block. For a block already held, the SDK found the entry damaged: the new file replaces it. */
   put(cid: string, bytes: Uint8Array): void {
-    if (this.closed || this.maxBytes === 0 || bytes.length > this.maxBytes || this.index.has(cid) || !CID_NAME.test(cid)) return;
+    if (this.closed || this.maxBytes === 0 || bytes.length > this.maxBytes || this.pending.has(cid) || !CID_NAME.test(cid)) return;
+    const old = this.index.get(cid);
+    if (old !== undefined) {
+      this.index.delete(cid);
+      this.total -= old;
+    }
     this.index.set(cid, bytes.length);
     this.total += bytes.length;
     this.pending.set(cid, bytes);
