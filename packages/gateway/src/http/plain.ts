@@ -15,7 +15,7 @@
  * honour If-None-Match / If-Modified-Since (304) and single byte ranges (206, 416).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DdcError, isDdcError, toHex, tokenFromText, verifyTokenChain, type CapabilityToken, type ObjectRecord } from '@ddc/core';
+import { DdcError, findEdekFor, isDdcError, toHex, tokenFromText, verifyTokenChain, type CapabilityToken, type ObjectRecord } from '@ddc/core';
 import type { BucketHandle } from '@ddc/client';
 import { GatewayHttpError } from '../errors.js';
 import type { GatewayContext } from '../context.js';
@@ -107,6 +107,13 @@ export async function handlePlain(req: IncomingMessage, res: ServerResponse, ctx
     const cacheControl = version ? `${scope}, max-age=31536000, immutable` : `${scope}, max-age=${ctx.config.ddcMaxAgeSeconds}`;
     const signal = AbortSignal.any([ctx.signal, abortOnClose(res)]);
     const record = await handle.head(target.key, { ...(version ? { version } : {}), signal });
+    // HEAD and 304 must not promise what GET cannot give: an object the gateway cannot decrypt is 403 for all three.
+    const enc = record.encryption;
+    if (enc && (info.isPublic !== false || !findEdekFor(enc.edeks, ctx.keys.encryption.publicKey))) {
+      throw new DdcError('DDC_NOT_A_READER', `${JSON.stringify(target.key)} is encrypted and not shared with this gateway`, {
+        hint: `Share it with the gateway's identity (GET /v1/gateway/identity) to read it here, or read it with your own keys through the SDK`,
+      });
+    }
     const headers = headersOf(record, cacheControl);
     if (notModified(req, headers.ETag!, new Date(record.time))) {
       res.writeHead(304, headers);

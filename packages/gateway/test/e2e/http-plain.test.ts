@@ -165,10 +165,15 @@ test('private bucket: every bad token is refused with its code and no bytes', as
   }
 });
 
-test('private bucket: an encrypted object not shared with the gateway is 403 DDC_NOT_A_READER', async () => {
+test('private bucket: an encrypted object not shared with the gateway is 403 DDC_NOT_A_READER (GET and HEAD)', async () => {
   const res = await fetch(`${gw.url}/ddc/${privateBucket}/docs/not-shared.bin?token=${token()}`);
   assert.equal(res.status, 403);
   assert.equal(await errorCode(res), 'DDC_NOT_A_READER');
+  const head = await fetch(`${gw.url}/ddc/${privateBucket}/docs/not-shared.bin?token=${token()}`, { method: 'HEAD' });
+  assert.equal(head.status, 403);
+  const shared = await fetch(`${gw.url}/ddc/${privateBucket}/docs/secret.bin?token=${token()}`, { method: 'HEAD' });
+  assert.equal(shared.status, 200);
+  assert.equal(shared.headers.get('content-length'), String(secret.length), 'the plaintext size');
 });
 
 test('GET /v1/gateway/identity names the key tokens must be delegated to', async () => {
