@@ -9,3 +9,6 @@ export { loadGatewayIdentity, IDENTITY_FILE } from './identity.js';
 export { DiskBlockCache, type CacheStats } from './cache/block-cache.js';
 export { createGatewayServer, type GatewayServer, type GatewayServerOptions, type RequestCounts } from './server.js';
 export type { GatewayContext, Handler, BucketNameResolver } from './context.js';
+export * from './s3/index.js';
+export * from './keys/index.js';
+export * from './auth/index.js';

@@ -24,7 +24,7 @@ export async function listObjects(records: RecordReplicas, o: ListObjectsOptions
     const page = await records.list({ prefix, delimiter, after, limit: want, ...(o.signal ? { signal: o.signal } : {}) });
     for (const r of page.entries) {
       if (r.cid === null) continue;
-      objects.push({ key: r.key, size: r.size, version: r.version, cid: r.cid, time: r.time, contentType: r.contentType });
+      objects.push({ key: r.key, size: r.size, version: r.version, cid: r.cid, time: r.time, contentType: r.contentType, metadata: r.metadata });
     }
     commonPrefixes.push(...page.commonPrefixes);
     if (!page.truncated || page.nextToken === null) return { objects, commonPrefixes, nextContinuationToken: null, isTruncated: false };

@@ -78,6 +78,8 @@ export interface ObjectSummary {
   /** Unix ms of the version. */
   time: number;
   contentType: string;
+  /** The record's metadata (S3 gateways keep the ETag there). */
+  metadata: Record<string, string>;
 }
 
 export interface ListObjectsResult {

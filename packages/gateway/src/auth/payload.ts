@@ -1,0 +1,144 @@
+/**
+ * A request body as the S3 handlers consume it: decoded from aws-chunked when it is, counted
+ * against the limit and the declared length, and hashed as it streams (MD5 for the ETag; the
+ * signed SHA-256, Content-MD5 and x-amz-checksum-* when the client sent them). Every check
+ * that can only be made at the end is made before the last byte is handed on, so a consumer
+ * that commits only after the stream ends never commits a body that fails one.
+ */
+import { createHash } from 'node:crypto';
+import { S3Error, toS3Error } from '../s3/errors.js';
+import { checksumHeaderAlgorithm, createChecksum, type Checksum, type ChecksumAlgorithm } from './checksums.js';
+import { AwsChunkedDecoder } from './chunked.js';
+import { header, type Authenticated } from './sigv4.js';
+
+export interface PayloadOptions {
+  auth: Authenticated | null;
+  headers: Map<string, string[]>;
+  /** Largest payload accepted: EntityTooLarge beyond it. */
+  maxBytes: number;
+}
+
+export interface VerifiedPayload {
+  /** The payload bytes (single use). */
+  chunks: AsyncIterable<Uint8Array>;
+  /** The length the client declared (Content-Length or x-amz-decoded-content-length), if any. */
+  declared: number | undefined;
+  /** Bytes passed on so far (the size once `chunks` ended). */
+  size(): number;
+  /** Hex MD5 of the payload, once `chunks` ended. */
+  md5Hex(): string;
+  /** The error that failed the body, if it failed: report it rather than what it caused downstream. */
+  error(): S3Error | undefined;
+}
+
+function lengthHeader(headers: Map<string, string[]>, name: string): number | undefined {
+  const v = header({ headers }, name);
+  if (v === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(v.trim())) throw new S3Error('InvalidArgument', `${name} ${JSON.stringify(v.slice(0, 40))} is not a number of bytes`, { ArgumentName: name });
+  return Number(v.trim());
+}
+
+function isAwsChunked(auth: Authenticated | null, headers: Map<string, string[]>): boolean {
+  if (auth?.payload.kind === 'streaming') return true;
+  const enc = header({ headers }, 'content-encoding') ?? '';
+  return enc.split(',').some((e) => e.trim().toLowerCase() === 'aws-chunked');
+}
+
+function contentMd5(headers: Map<string, string[]>): Buffer | undefined {
+  const v = header({ headers }, 'content-md5');
+  if (v === undefined) return undefined;
+  const b = Buffer.from(v.trim(), 'base64');
+  if (b.length !== 16 || b.toString('base64') !== v.trim()) throw new S3Error('InvalidDigest', 'The Content-MD5 you specified is not valid: send the base64 of the 16-byte MD5');
+  return b;
+}
+
+/** The checksum the client wants checked: a header with its value, or a trailer named by x-amz-trailer. */
+function wantedChecksum(headers: Map<string, string[]>, chunked: boolean): { algorithm: ChecksumAlgorithm; value: string | undefined; trailer: string | undefined } | undefined {
+  const trailerName = header({ headers }, 'x-amz-trailer')?.trim().toLowerCase();
+  if (chunked && trailerName) {
+    const algorithm = checksumHeaderAlgorithm(trailerName);
+    if (!algorithm) throw new S3Error('InvalidRequest', `x-amz-trailer ${JSON.stringify(trailerName.slice(0, 60))} is not a supported checksum (x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1, -sha256)`);
+    return { algorithm, value: undefined, trailer: trailerName };
+  }
+  for (const [name, values] of headers) {
+    const algorithm = checksumHeaderAlgorithm(name);
+    if (algorithm) return { algorithm, value: values.join(',').trim(), trailer: undefined };
+  }
+  return undefined;
+}
+
+/** Refuses a body declared too large before any of it is read. */
+export function declaredLength(o: PayloadOptions): number | undefined {
+  const chunked = isAwsChunked(o.auth, o.headers);
+  const declared = chunked ? lengthHeader(o.headers, 'x-amz-decoded-content-length') : lengthHeader(o.headers, 'content-length');
+  if (declared !== undefined && declared > o.maxBytes) {
+    throw new S3Error('EntityTooLarge', `Your proposed upload of ${declared} bytes exceeds the maximum allowed size of ${o.maxBytes} bytes`, { ProposedSize: String(declared), MaxSizeAllowed: String(o.maxBytes) });
+  }
+  return declared;
+}
+
+export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptions): VerifiedPayload {
+  const chunked = isAwsChunked(o.auth, o.headers);
+  const declared = declaredLength(o);
+  const md5Given = contentMd5(o.headers);
+  const checksum = wantedChecksum(o.headers, chunked);
+  const sum: Checksum | undefined = checksum && createChecksum(checksum.algorithm);
+  const sha = o.auth?.payload.kind === 'sha256' ? createHash('sha256') : undefined;
+  const md5 = createHash('md5');
+  let size = 0;
+  let md5Hex = '';
+  let failure: S3Error | undefined;
+  const payload = o.auth?.payload;
+  const decoder = chunked
+    ? new AwsChunkedDecoder({ signer: payload?.kind === 'streaming' ? payload.signed : null, trailer: payload?.kind === 'streaming' ? payload.trailer : checksum?.trailer !== undefined })
+    : undefined;
+
+  function take(piece: Uint8Array): void {
+    size += piece.length;
+    if (size > o.maxBytes) throw new S3Error('EntityTooLarge', `Your upload exceeds the maximum allowed size of ${o.maxBytes} bytes`, { MaxSizeAllowed: String(o.maxBytes) });
+    md5.update(piece);
+    sha?.update(piece);
+    sum?.update(piece);
+  }
+
+  function finish(): void {
+    const trailers = decoder?.finish();
+    if (declared !== undefined && size !== declared) {
+      throw new S3Error('IncompleteBody', `You did not provide the number of bytes specified by the ${chunked ? 'x-amz-decoded-content-length' : 'Content-Length'} header: ${size} of ${declared}`);
+    }
+    const digest = md5.digest();
+    md5Hex = digest.toString('hex');
+    if (sha && payload?.kind === 'sha256' && sha.digest('hex') !== payload.hex) {
+      throw new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", { ClientComputedContentSHA256: payload.hex });
+    }
+    if (md5Given && !md5Given.equals(digest)) throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.');
+    if (checksum && sum) {
+      const given = checksum.trailer !== undefined ? trailers?.get(checksum.trailer) : checksum.value;
+      if (given === undefined) throw new S3Error('InvalidRequest', `The ${checksum.trailer} trailer named by x-amz-trailer was not sent`);
+      if (given !== sum.digest()) throw new S3Error('BadDigest', `The ${checksum.algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
+    }
+  }
+
+  async function* run(): AsyncGenerator<Uint8Array> {
+    try {
+      let held: Uint8Array | undefined;
+      // One piece is held back so that the end checks pass before the last byte goes on.
+      for await (const buf of body) {
+        const pieces = decoder ? decoder.push(buf) : [buf];
+        for (const piece of pieces) {
+          if (piece.length === 0) continue;
+          take(piece);
+          if (held) yield held;
+          held = piece;
+        }
+      }
+      finish();
+      if (held) yield held;
+    } catch (e) {
+      failure = e instanceof S3Error ? e : new S3Error('IncompleteBody', `The request body could not be read: ${toS3Error(e).message}`, {}, { cause: e });
+      throw failure;
+    }
+  }
+
+  return { chunks: run(), declared, size: () => size, md5Hex: () => md5Hex, error: () => failure };
+}
