@@ -7,7 +7,6 @@ import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { createClient } from '@ddc/client';
 import { DEV_MNEMONIC, deriveUserKeys, toHex } from '@ddc/core';
-import { connectLedger, createBucket, readDeploymentFile } from '@ddc/ledger/node';
 import { randomStream, smallObject, hashOf } from './data.js';
 
 type Args = {
@@ -150,6 +149,8 @@ async function baselineSmall() {
  * quorum; read back through the record, decrypted and compared.
  */
 async function sdkEncrypted() {
+  // Loaded here only: viem would otherwise add to every job's peak RSS.
+  const { connectLedger, createBucket, readDeploymentFile } = await import('@ddc/ledger/node');
   const keys = deriveUserKeys(DEV_MNEMONIC); // the dev chain's funded account 0
   const ledger = connectLedger({ deployment: await readDeploymentFile(args.deployment!), rpcUrl: args.rpcUrl!, account: `0x${toHex(keys.evm.privateKey)}` });
   const { bucketId } = await createBucket(ledger, { clusterId: args.clusterId!, isPublic: false });

@@ -9,7 +9,6 @@ import {
   sealDek, sealDekToGroup, signRecord, tokenToText,
   type EncryptionInfo, type ObjectRecord, type PublicIdentity, type RecordInput,
 } from '@ddc/core';
-import { getBucket } from '@ddc/ledger';
 import type { DdcClient } from '../client.js';
 import type { PutSource } from '../sources.js';
 import { BucketCredentials, parseToken } from './credentials.js';
@@ -108,7 +107,8 @@ export class BucketHandle {
   isPublic(): Promise<boolean> {
     this.visibility ??= (async () => {
       if (this.options.isPublic !== undefined) return this.options.isPublic;
-      if (this.options.ledger) return (await getBucket(this.options.ledger, this.id)).isPublic;
+      // The ledger client (viem) loads only when a bucket needs it: it would weigh on every client.
+      if (this.options.ledger) return (await (await import('@ddc/ledger')).getBucket(this.options.ledger, this.id)).isPublic;
       return this.options.keys === undefined && this.options.token === undefined;
     })();
     return this.visibility;
