@@ -9,6 +9,7 @@ import { nodeCommand, nodeHelp } from './commands/node.js';
 import { clusterCommand, clusterHelp } from './commands/cluster.js';
 import { auditCommand, auditHelp } from './commands/audit.js';
 import { keysCommand, keysHelp } from './commands/keys.js';
+import { gatewayCommand, gatewayHelp } from './commands/gateway.js';
 import { bucketHelp, chainHelp, depositHelp } from './ledger/help.js';
 import { balanceCommand, bucketCommand, chainCommand, depositCommand, unlockCommand, withdrawCommand } from './ledger/lazy.js';
 import { objectsHelp, objectsNote } from './objects/help.js';
@@ -25,6 +26,7 @@ const HELP = `ddc: the DDC command line
   ${clusterHelp}
   ${auditHelp}
   ${keysHelp}
+  ${gatewayHelp}
   ${chainHelp}
   ${bucketHelp}
   ${depositHelp}
@@ -45,6 +47,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   cluster: clusterCommand,
   audit: auditCommand,
   keys: keysCommand,
+  gateway: gatewayCommand,
   chain: chainCommand,
   bucket: bucketCommand,
   deposit: depositCommand,

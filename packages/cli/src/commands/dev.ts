@@ -4,8 +4,9 @@ import { DEFAULT_DATA_DIR } from '../context.js';
 import { printJson } from '../output.js';
 import { usage } from '../errors.js';
 import { devKeystorePath } from '../identity/keystore-file.js';
+import { startDevGateway } from '../dev/dev-gateway.js';
 
-export const devHelp = 'ddc dev [--data DIR] [--nodes N] [--zones Z] [--k K] [--m M] [--no-chain] [--json]    run a local cluster and its dev chain (default 6 nodes, 3 zones, k=4, m=2, data in ./.ddc)';
+export const devHelp = 'ddc dev [--data DIR] [--nodes N] [--zones Z] [--k K] [--m M] [--no-chain] [--no-gateway] [--json]    run a local cluster, its dev chain and a gateway (default 6 nodes, 3 zones, k=4, m=2, data in ./.ddc; S3 keys in DIR/gateway.json)';
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -18,7 +19,7 @@ export async function devCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
-      data: { type: 'string' }, nodes: { type: 'string' }, zones: { type: 'string' }, k: { type: 'string' }, m: { type: 'string' }, json: { type: 'boolean' }, 'no-chain': { type: 'boolean' },
+      data: { type: 'string' }, nodes: { type: 'string' }, zones: { type: 'string' }, k: { type: 'string' }, m: { type: 'string' }, json: { type: 'boolean' }, 'no-chain': { type: 'boolean' }, 'no-gateway': { type: 'boolean' },
     },
     allowPositionals: true,
   });
@@ -33,10 +34,16 @@ export async function devCommand(argv: string[]): Promise<number> {
   const cluster = await DevCluster.start(opts);
   const d = cluster.descriptor();
   const chain = cluster.chain;
+  // The gateway after the cluster: it reads membership from the chain the cluster just joined.
+  const gateway = values['no-gateway'] ? undefined : await startDevGateway(cluster, (line) => process.stderr.write(`ddc dev: ${line}\n`)).catch(async (e: unknown) => {
+    await cluster.stop();
+    throw e;
+  });
   cluster.onNodeExit = (node, code, signal) => process.stderr.write(`ddc dev: node ${node.id} exited (${signal ?? `code ${code}`}); the cluster keeps serving from the others\n`);
   if (values.json) {
     printJson({
       event: 'ready', dataDir: cluster.dir, clusterFile: cluster.clusterFile, keystore: devKeystorePath(cluster.dir), k: d.k, m: d.m, nodes: d.nodes,
+      ...(gateway ? { gateway: { endpoint: gateway.info.endpoint, file: gateway.file } } : {}),
       ...(chain ? { chain: { rpcUrl: chain.chain.rpcUrl, chainId: chain.chain.chainId, deployment: chain.chain.deploymentFile, chainFile: cluster.chainFile, clusterId: chain.clusterId, mnemonic: chain.chain.mnemonic } } : {}),
     });
   } else {
@@ -55,6 +62,7 @@ export async function devCommand(argv: string[]): Promise<number> {
         `DDC dev cluster: ${d.nodes.length} nodes, k=${d.k}, m=${d.m}, data in ${cluster.dir}`,
         ...d.nodes.map((n) => `  ${chain ? `${cluster.nodeByMemberId(n.id)?.id ?? '?'}  ` : ''}${n.id}  ${n.zone}  ${n.url}`),
         ...chainLines,
+        ...(gateway ? [`Gateway: ${gateway.info.endpoint} (S3, /ddc/<bucket>/<key>, /ipfs/<cid>); its S3 access key is in ${gateway.file}`] : []),
         `Keystore: ${devKeystorePath(cluster.dir)} (made with the public dev phrase and no passphrase unless one was there; \`ddc keys show\`)`,
         '',
         'Next, in another terminal:',
@@ -81,6 +89,7 @@ export async function devCommand(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   process.stderr.write(`ddc dev: stopping nodes${chain ? ' and the chain' : ''}...\n`);
+  await gateway?.gateway.close();
   await cluster.stop();
   process.stderr.write('ddc dev: stopped; data kept in ' + cluster.dir + '\n');
   return 0;

@@ -1,0 +1,121 @@
+/**
+ * `ddc dev` runs a gateway beside its cluster and writes DIR/gateway.json; the access key
+ * in it works with the AWS SDK (create a bucket, put, get; a wrong secret is refused), and a
+ * restart keeps the same endpoint and key. `ddc gateway start` runs a second one on the same chain.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DDC_BIN } from '@ddc/cli';
+import { randomBytes } from './cluster.js';
+
+interface DevGatewayFile {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+}
+
+let dir: string | undefined;
+let child: ChildProcess | undefined;
+
+/** Starts `ddc dev --json` and resolves with its ready event. */
+function startDev(dataDir: string): Promise<{ child: ChildProcess; ready: { gateway?: { endpoint: string; file: string } } }> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [DDC_BIN, 'dev', '--data', dataDir, '--nodes', '4', '--zones', '2', '--k', '2', '--m', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    createInterface({ input: c.stdout! }).on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { event?: string };
+        if (msg.event === 'ready') resolve({ child: c, ready: msg as never });
+      } catch {
+        // not JSON
+      }
+    });
+    c.once('exit', (code) => reject(new Error(`ddc dev exited (${code}) before ready: ${stderr.slice(-2000)}`)));
+  });
+}
+
+async function stopDev(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null) return;
+  const exited = new Promise<void>((r) => c.once('exit', () => r()));
+  c.kill('SIGINT');
+  await exited;
+}
+
+after(async () => {
+  if (child) await stopDev(child);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('ddc dev writes gateway.json whose key works with the AWS SDK, and keeps it across a restart', async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ddc-gw-dev-'));
+  const dataDir = join(dir, 'ddc');
+  const first = await startDev(dataDir);
+  child = first.child;
+  const file = join(dataDir, 'gateway.json');
+  assert.equal(first.ready.gateway?.file, file);
+  assert.equal((await stat(file)).mode & 0o777, 0o600, 'gateway.json holds a secret: mode 0600');
+  const g = JSON.parse(await readFile(file, 'utf8')) as DevGatewayFile;
+  assert.equal(g.endpoint, first.ready.gateway?.endpoint);
+  assert.equal(g.region, 'us-east-1');
+  assert.match(g.accessKeyId, /^[A-Z0-9]{16,}$/);
+
+  const s3 = new S3Client({ endpoint: g.endpoint, region: g.region, forcePathStyle: true, credentials: { accessKeyId: g.accessKeyId, secretAccessKey: g.secretAccessKey } });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: 'dev-check' }));
+    const body = randomBytes(200_000);
+    await s3.send(new PutObjectCommand({ Bucket: 'dev-check', Key: 'a/b.bin', Body: body, ContentType: 'application/x-test' }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'dev-check', Key: 'a/b.bin' }));
+    assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.from(body)));
+    assert.ok((await s3.send(new ListBucketsCommand({}))).Buckets?.some((b) => b.Name === 'dev-check'));
+    const bad = new S3Client({ endpoint: g.endpoint, region: g.region, forcePathStyle: true, credentials: { accessKeyId: g.accessKeyId, secretAccessKey: 'wrong-secret-wrong-secret-wrong-secret' } });
+    await assert.rejects(bad.send(new HeadObjectCommand({ Bucket: 'dev-check', Key: 'a/b.bin' })));
+    bad.destroy();
+  } finally {
+    s3.destroy();
+  }
+
+  // A second gateway with `ddc gateway start` against the same chain serves the same content by CID.
+  const chain = JSON.parse(await readFile(join(dataDir, 'chain.json'), 'utf8')) as { rpcUrl: string; deployment: string; clusterId: number };
+  const gw2 = spawn(process.execPath, [DDC_BIN, 'gateway', 'start', '--data', join(dir, 'gw2'), '--rpc', chain.rpcUrl, '--deployment', chain.deployment, '--cluster-id', String(chain.clusterId), '--cache-bytes', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const ready = await new Promise<{ url: string; identity: { address: string } }>((resolve, reject) => {
+      createInterface({ input: gw2.stdout! }).on('line', (line) => {
+        const msg = JSON.parse(line) as { event?: string };
+        if (msg.event === 'listening') resolve(msg as never);
+      });
+      gw2.once('exit', (code) => reject(new Error(`ddc gateway start exited (${code})`)));
+    });
+    assert.match(ready.identity.address, /^0x[0-9a-fA-F]{40}$/);
+    const status = (await (await fetch(`${ready.url}/v1/gateway/status`)).json()) as { cache: unknown; gateway: { requests: { status: number } } };
+    assert.equal(status.cache, null, '--cache-bytes 0 turns the cache off');
+    assert.equal(status.gateway.requests.status, 1);
+    const probe = await fetch(`${ready.url}/ipfs/bafkqaaa?format=raw`);
+    assert.equal(probe.status, 200);
+  } finally {
+    const exited = new Promise<void>((r) => gw2.once('exit', () => r()));
+    gw2.kill('SIGINT');
+    await exited;
+  }
+
+  await stopDev(child);
+  const second = await startDev(dataDir);
+  child = second.child;
+  const again = JSON.parse(await readFile(file, 'utf8')) as DevGatewayFile;
+  assert.equal(again.accessKeyId, g.accessKeyId, 'the dev key is kept');
+  assert.equal(again.endpoint, g.endpoint, 'the port is reused');
+  const s3b = new S3Client({ endpoint: again.endpoint, region: again.region, forcePathStyle: true, credentials: { accessKeyId: again.accessKeyId, secretAccessKey: again.secretAccessKey } });
+  try {
+    const got = await s3b.send(new HeadObjectCommand({ Bucket: 'dev-check', Key: 'a/b.bin' }));
+    assert.equal(got.ContentLength, 200_000);
+  } finally {
+    s3b.destroy();
+  }
+});
