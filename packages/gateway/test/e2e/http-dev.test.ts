@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DDC_BIN } from '@ddc/cli';
+import { DEV_MNEMONIC, deriveUserKeys, issueRootToken, signDelegation, tokenToText } from '@ddc/core';
 import { randomBytes } from './cluster.js';
 
 interface DevGatewayFile {
@@ -75,6 +76,21 @@ test('ddc dev writes gateway.json whose key works with the AWS SDK, and keeps it
     const got = await s3.send(new GetObjectCommand({ Bucket: 'dev-check', Key: 'a/b.bin' }));
     assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.from(body)));
     assert.ok((await s3.send(new ListBucketsCommand({}))).Buckets?.some((b) => b.Name === 'dev-check'));
+    // The S3 name works under /ddc/ too; the bucket is private, so a token for the gateway's key is needed.
+    const noToken = await fetch(`${g.endpoint}/ddc/dev-check/a/b.bin`);
+    assert.equal(noToken.status, 401, 'the name resolved to a private bucket');
+    const names = JSON.parse(await readFile(join(dataDir, 'gateway', 's3-buckets.json'), 'utf8')) as { buckets: Record<string, { id: number }> };
+    const bucket = names.buckets['dev-check']!.id;
+    const chainFile = JSON.parse(await readFile(join(dataDir, 'chain.json'), 'utf8')) as { chainId: number };
+    const dev = deriveUserKeys(DEV_MNEMONIC);
+    const now = Math.floor(Date.now() / 1000);
+    const delegation = signDelegation({ account: dev.evm.address, signingKey: dev.signing.publicKey, notBefore: now - 600, expiry: now + 3600, chainId: chainFile.chainId }, dev.evm.privateKey);
+    // The dev gateway is the dev identity: the owner delegates to itself, the gateway's key.
+    const t = tokenToText(issueRootToken({ signing: dev.signing, delegation, audience: dev.signing.publicKey, bucket, ops: ['get'], prefix: 'a/', notBefore: now - 60, expiry: now + 600, mayDelegate: false }));
+    const viaDdc = await fetch(`${g.endpoint}/ddc/dev-check/a/b.bin?token=${t}`);
+    assert.equal(viaDdc.status, 200);
+    assert.equal(viaDdc.headers.get('content-type'), 'application/x-test');
+    assert.ok(Buffer.from(await viaDdc.arrayBuffer()).equals(Buffer.from(body)), 'an object put through S3 reads back through /ddc/');
     const bad = new S3Client({ endpoint: g.endpoint, region: g.region, forcePathStyle: true, credentials: { accessKeyId: g.accessKeyId, secretAccessKey: 'wrong-secret-wrong-secret-wrong-secret' } });
     await assert.rejects(bad.send(new HeadObjectCommand({ Bucket: 'dev-check', Key: 'a/b.bin' })));
     bad.destroy();
