@@ -31,9 +31,7 @@ export interface GatewayServer {
   counts: RequestCounts;
 }
 
-const started = Date.now();
-
-function statusBody(ctx: GatewayContext, counts: RequestCounts): unknown {
+function statusBody(ctx: GatewayContext, counts: RequestCounts, started: number): unknown {
   return {
     gateway: { uptimeSeconds: Math.round((Date.now() - started) / 1000), requests: counts },
     identity: identityBody(ctx),
@@ -56,13 +54,13 @@ function sendJson(res: ServerResponse, body: unknown): void {
   res.end(res.req?.method === 'HEAD' ? undefined : text);
 }
 
-async function handleOwn(req: IncomingMessage, res: ServerResponse, ctx: GatewayContext, counts: RequestCounts): Promise<void> {
+async function handleOwn(req: IncomingMessage, res: ServerResponse, ctx: GatewayContext, counts: RequestCounts, started: number): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://gateway').pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return sendError(res, new GatewayHttpError(405, 'DDC_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}. Use GET`));
   }
-  if (path === '/v1/gateway/status') return sendJson(res, statusBody(ctx, counts));
+  if (path === '/v1/gateway/status') return sendJson(res, statusBody(ctx, counts, started));
   if (path === '/v1/gateway/identity') return sendJson(res, identityBody(ctx));
   sendError(res, new GatewayHttpError(404, 'DDC_NOT_FOUND', `no gateway endpoint ${path}. Use /v1/gateway/status or /v1/gateway/identity`));
 }
@@ -73,6 +71,7 @@ const noS3: Handler = async (_req, res) => {
 
 export function createGatewayServer(ctx: GatewayContext, options: GatewayServerOptions = {}): GatewayServer {
   const counts: RequestCounts = { s3: 0, ddc: 0, ipfs: 0, status: 0 };
+  const started = Date.now();
   const s3 = options.s3 ?? noS3;
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -88,7 +87,7 @@ export function createGatewayServer(ctx: GatewayContext, options: GatewayServerO
       run = handlePlain(req, res, ctx);
     } else if (url.startsWith('/v1/gateway/')) {
       counts.status++;
-      run = handleOwn(req, res, ctx, counts);
+      run = handleOwn(req, res, ctx, counts, started);
     } else {
       counts.s3++;
       run = s3(req, res, ctx);
