@@ -27,9 +27,13 @@ export interface CacheStats {
   evictions: number;
   /** Bytes answered from the cache. */
   bytesServed: number;
+  /** Blocks not cached because too many writes were waiting for the disk. */
+  skipped: number;
 }
 
 const CID_NAME = /^[a-zA-Z0-9]{8,200}$/;
+/** Bytes waiting to be written at most: past it, blocks are not cached (a fast read must not fill memory behind a slow disk). */
+const MAX_PENDING_BYTES = 64 * 1024 * 1024;
 
 export class DiskBlockCache implements BlockCache {
   /** CID → size, oldest access first. */
@@ -38,6 +42,8 @@ export class DiskBlockCache implements BlockCache {
   private readonly pending = new Map<string, Uint8Array>();
   private readonly writes = new Set<Promise<void>>();
   private total = 0;
+  private pendingBytes = 0;
+  private skipped = 0;
   private hits = 0;
   private misses = 0;
   private evictions = 0;
@@ -86,7 +92,7 @@ export class DiskBlockCache implements BlockCache {
     const reads = this.hits + this.misses;
     return {
       hits: this.hits, misses: this.misses, hitRate: reads ? this.hits / reads : 0, bytes: this.total, blocks: this.index.size,
-      maxBytes: this.maxBytes, evictions: this.evictions, bytesServed: this.bytesServed,
+      maxBytes: this.maxBytes, evictions: this.evictions, bytesServed: this.bytesServed, skipped: this.skipped,
     };
   }
 
@@ -132,6 +138,10 @@ export class DiskBlockCache implements BlockCache {
   /** Stores a verified block. For a block already held, the SDK found the entry damaged: the new file replaces it. */
   put(cid: string, bytes: Uint8Array): void {
     if (this.closed || this.maxBytes === 0 || bytes.length > this.maxBytes || this.pending.has(cid) || !CID_NAME.test(cid)) return;
+    if (this.pendingBytes + bytes.length > MAX_PENDING_BYTES) {
+      this.skipped++;
+      return;
+    }
     const old = this.index.get(cid);
     if (old !== undefined) {
       this.index.delete(cid);
@@ -140,9 +150,11 @@ export class DiskBlockCache implements BlockCache {
     this.index.set(cid, bytes.length);
     this.total += bytes.length;
     this.pending.set(cid, bytes);
+    this.pendingBytes += bytes.length;
     const write = this.write(cid, bytes)
       .catch(() => this.drop(cid))
       .finally(() => {
+        this.pendingBytes -= bytes.length;
         this.pending.delete(cid);
         this.writes.delete(write);
       });
