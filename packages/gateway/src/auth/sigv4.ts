@@ -151,8 +151,13 @@ export function signingKey(secret: string, date: string, region: string, service
   return key;
 }
 
+/**
+ * Node decodes header bytes as latin1, so a header value sent as UTF-8 arrives as one
+ * character per byte; hashing the canonical request as latin1 gives back the bytes the
+ * client signed (everything else in it is ASCII).
+ */
 export function stringToSign(timestamp: string, scope: string, canonical: string): string {
-  return `${ALGORITHM}\n${timestamp}\n${scope}\n${sha256Hex(canonical)}`;
+  return `${ALGORITHM}\n${timestamp}\n${scope}\n${sha256Hex(Buffer.from(canonical, 'latin1'))}`;
 }
 
 /** Constant-time comparison of two lower-case hex signatures. */

@@ -29,13 +29,16 @@ export async function bucketFor(ctx: S3Context, r: { bucket: string | undefined;
     await ctx.buckets.reloadIfStale();
     named = ctx.buckets.get(name);
   }
+  // A key holding a token for a bucket the gateway has no name for names it (the token says which bucket).
+  const keyToken = key ? ctx.tokenOf(key) : undefined;
+  if (!named && key && keyToken && key.buckets[0] === name) named = await ctx.buckets.set(name, keyToken.bucket);
   if (!named) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist', { BucketName: name });
   if (!key) {
     if (op !== 'get' && op !== 'list') throw denied('anonymous requests may only read public buckets; sign the request with an access key', name);
     if (!(await ctx.handle(named, null).isPublic())) throw denied('the bucket is private; sign the request with an access key', name);
     return named;
   }
-  const token = ctx.tokenOf(key);
+  const token = keyToken;
   if (token) {
     if (token.bucket !== named.id) throw denied(`the key's token is for DDC bucket ${token.bucket}, not ${named.id}`, name);
     if (!token.ops.includes(op)) throw denied(`the key's token allows ${token.ops.join(', ')}, not ${op}`, name);

@@ -65,7 +65,7 @@ export function parseRange(value: string | undefined, size: number): ByteRange |
   const start = Number(m[1]);
   const last = m[2] === '' ? size - 1 : Number(m[2]);
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(last)) throw unsatisfiable();
-  if (last < start) return undefined;
   if (start >= size) throw unsatisfiable();
+  if (last < start) return undefined;
   return { start, end: Math.min(size, last + 1) };
 }

@@ -30,9 +30,13 @@ function headerValue(v: string): string {
   return /^[\x20-\x7e]*$/.test(v) ? v : `=?UTF-8?B?${Buffer.from(v, 'utf8').toString('base64')}?=`;
 }
 
-function decodeEncodedWord(v: string): string {
+/** A header value as the client meant it: RFC 2047 base64 words decoded, raw UTF-8 bytes (which Node reads as latin1) decoded. */
+function decodeHeaderText(v: string): string {
   const m = /^=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=$/i.exec(v.trim());
-  return m ? Buffer.from(m[1]!, 'base64').toString('utf8') : v;
+  if (m) return Buffer.from(m[1]!, 'base64').toString('utf8');
+  if (/^[\x00-\x7f]*$/.test(v)) return v;
+  const utf8 = Buffer.from(v, 'latin1').toString('utf8');
+  return utf8.includes('\ufffd') ? v : utf8;
 }
 
 /** Content type and metadata of a put, from its headers (x-amz-meta-*, Content-Type, stored headers). */
@@ -43,7 +47,7 @@ export function metaFromHeaders(headers: Map<string, string[]>): ObjectMeta {
     const n = name.slice('x-amz-meta-'.length);
     if (!META_NAME.test(n)) throw new S3Error('InvalidArgument', `x-amz-meta-${n}: metadata names must be 1-128 of a-z 0-9 . _ - and start with a letter or digit`, { ArgumentName: name });
     if (n.startsWith(RESERVED)) throw new S3Error('InvalidArgument', `x-amz-meta-${n}: names starting with ${RESERVED} are reserved by the gateway`, { ArgumentName: name });
-    metadata[n] = decodeEncodedWord(values.join(','));
+    metadata[n] = decodeHeaderText(values.join(','));
   }
   for (const h of STORED_HEADERS) {
     let v = header({ headers }, h);
