@@ -66,7 +66,8 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   processEntities: true,
-  htmlEntities: false,
+  // Also decodes numeric character references (&#34; from Go's encoder).
+  htmlEntities: true,
 });
 
 export type XmlValue = string | XmlObject | XmlValue[];
