@@ -2,7 +2,7 @@
  * `npm run bench [-- --json] [-- --quick] [-- --only large,encrypted] [-- --large-mib N]`:
  * the storage core's figures beside a bare node:http + fsync baseline, all measured in this
  * run on this machine. --only runs some phases (erasure, gas, baseline, large, encrypted,
- * small, repair); --large-mib sets the large object's size (default 256, --quick 32).
+ * small, s3, repair); --large-mib sets the large object's size (default 256, --quick 32).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { DevCluster } from '../src/dev/cluster-runner.js';
 import { benchRepair } from './repair.bench.js';
+import { benchGatewayS3 } from './gateway-s3.js';
 import { benchErasure } from '@ddc/core/benchmarks/erasure';
 import { benchGas } from '@ddc/ledger/benchmarks/gas';
 
@@ -25,7 +26,7 @@ function flagValue(name: string): string | undefined {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
-const PHASES = ['erasure', 'gas', 'baseline', 'large', 'encrypted', 'small', 'repair'] as const;
+const PHASES = ['erasure', 'gas', 'baseline', 'large', 'encrypted', 'small', 's3', 'repair'] as const;
 type Phase = (typeof PHASES)[number];
 const only = flagValue('only')?.split(',').map((p) => p.trim()).filter(Boolean);
 const unknownPhases = only?.filter((p) => !(PHASES as readonly string[]).includes(p)) ?? [];
@@ -86,10 +87,10 @@ try {
     baseline.stop();
   }
 
-  if (phases.has('large') || phases.has('encrypted') || phases.has('small')) {
-    // The encrypted phase needs buckets, so the cluster runs on a dev chain then (nodes take
+  if (phases.has('large') || phases.has('encrypted') || phases.has('small') || phases.has('s3')) {
+    // The encrypted and s3 phases need buckets, so the cluster runs on a dev chain then (nodes take
     // membership from it; plain shard PUTs and GETs do not touch the chain).
-    const chain = phases.has('encrypted');
+    const chain = phases.has('encrypted') || phases.has('s3');
     log(`starting a 6-node cluster (k=4, m=2)${chain ? ' on a dev chain' : ''}...`);
     // Production worker settings (scrub at 4 MiB/s, repair every 10 min), not `ddc dev`'s eager
     // ones: 128 MiB/s of dev scrubbing would compete with the foreground being measured.
@@ -99,7 +100,7 @@ try {
         log(`SDK large (${LARGE / 2 ** 20} MiB)...`);
         Object.assign(results, await runWorker('sdkLarge', { clusterFile: cluster.clusterFile, bytes: LARGE }));
       }
-      if (chain) {
+      if (phases.has('encrypted')) {
         const c = cluster.chain!;
         log(`SDK large, encrypted into a private bucket (${LARGE / 2 ** 20} MiB)...`);
         Object.assign(results, await runWorker('sdkEncrypted', { clusterFile: cluster.clusterFile, bytes: LARGE, rpcUrl: c.chain.rpcUrl, deployment: c.chain.deploymentFile, clusterId: c.clusterId }));
@@ -107,6 +108,10 @@ try {
       if (phases.has('small')) {
         log(`SDK small (${SMALL_OPS} x 4 KiB, 32 in flight)...`);
         Object.assign(results, await runWorker('sdkSmall', { clusterFile: cluster.clusterFile, ops: SMALL_OPS, size: 4096, inFlight: 32 }));
+      }
+      if (phases.has('s3')) {
+        log(`S3 through the gateway with the AWS SDK (${LARGE / 2 ** 20} MiB)...`);
+        Object.assign(results, await benchGatewayS3(cluster, join(root, 'gateway'), LARGE, log));
       }
     } finally {
       await cluster.stop();
@@ -133,6 +138,8 @@ ratio('ratio_small_get', 'small_get_ops', 'baseline_small_get_ops');
 ratio('ratio_repair_to_baseline_put', 'repair_MBps', 'baseline_put_MBps');
 ratio('encrypted_vs_plain_put', 'encrypted_put_MBps', 'large_put_MBps');
 ratio('encrypted_vs_plain_get', 'encrypted_get_MBps', 'large_get_MBps');
+ratio('s3_vs_sdk_put', 's3_put_MBps', 'large_put_MBps');
+ratio('s3_vs_sdk_get', 's3_get_MBps', 'large_get_MBps');
 Object.assign(rounded, {
   large_object_MiB: LARGE / 2 ** 20,
   small_ops: SMALL_OPS,

@@ -1,0 +1,39 @@
+/**
+ * The S3 phase of `npm run bench`: a gateway process (`ddc gateway start`, the dev identity,
+ * on the cluster's dev chain) and the AWS SDK driving it from this process (@ddc/gateway's
+ * benchS3): s3_put_MBps and s3_get_MBps beside the SDK's large_put/large_get.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { AccessKeyStore } from '@ddc/gateway';
+import { benchS3, type S3BenchResult } from '@ddc/gateway/benchmarks/s3';
+import { DDC_BIN, type DevCluster } from '../src/dev/cluster-runner.js';
+
+export async function benchGatewayS3(cluster: DevCluster, dataDir: string, bytes: number, log: (s: string) => void): Promise<S3BenchResult> {
+  const c = cluster.chain;
+  if (!c) throw new Error('the S3 phase needs the cluster on a dev chain (the gateway creates its bucket there)');
+  const child = spawn(process.execPath, [
+    DDC_BIN, 'gateway', 'start', '--json', '--data', dataDir, '--keystore', join(cluster.dir, 'keystore.json'),
+    '--rpc', c.chain.rpcUrl, '--deployment', c.chain.deploymentFile, '--cluster-id', String(c.clusterId),
+  ], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DDC_PASSPHRASE: '' } });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        try {
+          const m = JSON.parse(line) as { event?: string; url?: string };
+          if (m.event === 'listening' && m.url) resolve(m.url);
+        } catch {
+          // not JSON
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`the gateway exited (${code}) before listening`)));
+    });
+    const key = await (await AccessKeyStore.open(dataDir)).create({ buckets: ['*'], createBuckets: true });
+    return await benchS3({ endpoint: url, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, bytes, log });
+  } finally {
+    const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
