@@ -4,13 +4,20 @@
  * benchS3): s3_put_MBps and s3_get_MBps beside the SDK's large_put/large_get.
  */
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AccessKeyStore } from '@ddc/gateway';
 import { benchS3, type S3BenchResult } from '@ddc/gateway/benchmarks/s3';
 import { DDC_BIN, type DevCluster } from '../src/dev/cluster-runner.js';
 
-export async function benchGatewayS3(cluster: DevCluster, dataDir: string, bytes: number, log: (s: string) => void): Promise<S3BenchResult> {
+/** Peak RSS of a running process in MB (Linux /proc; undefined elsewhere). */
+async function peakRssMB(pid: number | undefined): Promise<number | undefined> {
+  const kb = await readFile(`/proc/${pid}/status`, 'utf8').then((s) => /VmHWM:\s+(\d+) kB/.exec(s)?.[1], () => undefined);
+  return kb === undefined ? undefined : Number(kb) / 1024;
+}
+
+export async function benchGatewayS3(cluster: DevCluster, dataDir: string, bytes: number, log: (s: string) => void): Promise<S3BenchResult & { s3_gateway_peak_rss_MB?: number }> {
   const c = cluster.chain;
   if (!c) throw new Error('the S3 phase needs the cluster on a dev chain (the gateway creates its bucket there)');
   const child = spawn(process.execPath, [
@@ -30,7 +37,10 @@ export async function benchGatewayS3(cluster: DevCluster, dataDir: string, bytes
       child.once('exit', (code) => reject(new Error(`the gateway exited (${code}) before listening`)));
     });
     const key = await (await AccessKeyStore.open(dataDir)).create({ buckets: ['*'], createBuckets: true });
-    return await benchS3({ endpoint: url, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, bytes, log });
+    const result = await benchS3({ endpoint: url, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, bytes, log });
+    // The gateway streams: its memory should not grow with the object.
+    const rss = await peakRssMB(child.pid);
+    return { ...result, ...(rss !== undefined ? { s3_gateway_peak_rss_MB: rss } : {}) };
   } finally {
     const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
     child.kill('SIGTERM');
