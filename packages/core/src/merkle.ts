@@ -14,12 +14,20 @@ export const MERKLE_LEAF_SIZE = 16 * 1024;
 const LEAF_PREFIX = new Uint8Array([0]);
 const NODE_PREFIX = new Uint8Array([1]);
 
+// Inner nodes as one part: a platform's one-shot digest (node:crypto's crypto.hash) skips the
+// hasher object three parts need. Safe to reuse: hashing is synchronous and returns a new array.
+const nodeScratch = new Uint8Array(65);
+nodeScratch[0] = 1;
+
 export function hashLeaf(leaf: Uint8Array): Uint8Array {
   return sha256(LEAF_PREFIX, leaf);
 }
 
 export function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256(NODE_PREFIX, left, right);
+  if (left.length !== 32 || right.length !== 32) return sha256(NODE_PREFIX, left, right);
+  nodeScratch.set(left, 1);
+  nodeScratch.set(right, 33);
+  return sha256(nodeScratch);
 }
 
 export function leafCount(length: number, leafSize = MERKLE_LEAF_SIZE): number {

@@ -31,18 +31,37 @@ interface Attempt {
   outcome?: string;
 }
 
+/** The reason requests still running when a piece is settled are cancelled with. */
+const SETTLED = new DdcError('DDC_ABORTED', 'the piece was already read or given up');
+
 function stripeKey(h: ShardHeader): string {
   return `${h.k}/${h.m}/${h.pieceLength}/${h.roots.map(toHex).join('')}`;
 }
 
 export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchContext, expectedLength?: number): Promise<Uint8Array> {
   const width = view.k + view.m;
-  const homes = placeStripe(cid.bytes, view.nodes, width);
   const known = expectedLength === undefined ? undefined : stripeLayout(expectedLength, view);
   // Ask healthy homes first, data shards before parity; a layout we do not yet know
   // (pieces of unknown length) is learnt from the first good header.
-  const order = homes.map((node, index) => ({ index, node }));
-  order.sort((a, b) => Number(!ctx.health.isHealthy(a.node.id)) - Number(!ctx.health.isHealthy(b.node.id)) || a.index - b.index);
+  // Placement is prefix-consistent, so only the homes asked first are placed up front (a
+  // small read asks one node; placing all k + m costs three times the hashes); the rest
+  // are placed when a shard fails, a hedge fires or the layout turns out wider.
+  const byHealth = (a: { index: number; node: ClusterNode }, b: { index: number; node: ClusterNode }) =>
+    Number(!ctx.health.isHealthy(a.node.id)) - Number(!ctx.health.isHealthy(b.node.id)) || a.index - b.index;
+  const first = Math.min(width, known ? known.k : 1);
+  let order = placeStripe(cid.bytes, view.nodes, first).map((node, index) => ({ index, node }));
+  let placed = first === width;
+  const placeAll = (): boolean => {
+    if (placed) return false;
+    placed = true;
+    const rest = placeStripe(cid.bytes, view.nodes, width).map((node, index) => ({ index, node })).slice(first);
+    order.push(...rest.sort(byHealth));
+    return rest.length > 0;
+  };
+  if (!order.every((o) => ctx.health.isHealthy(o.node.id))) {
+    placeAll();
+    order = order.sort(byHealth);
+  }
 
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(ctx.signal?.reason);
@@ -66,7 +85,8 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       done = true;
       clearTimeout(hedgeTimer);
       ctx.signal?.removeEventListener('abort', onOuterAbort);
-      controller.abort();
+      // Cancel what still runs (hedges, parity, discovery); abort() without a reason would build a DOMException per piece.
+      if (inFlight > 0 || discovery === 'running') controller.abort(SETTLED);
       if (bytes) resolve(bytes);
       else reject(err);
     };
@@ -155,7 +175,12 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
 
     /** Every planned request has answered without enough good shards: look further, once, then give up. */
     const exhausted = () => {
-      if (done || inFlight > 0 || next < order.length || discovery === 'running') return;
+      if (done || inFlight > 0 || discovery === 'running') return;
+      if (next >= order.length && placeAll()) {
+        launch(Math.max(1, needed - bestGroup()));
+        if (done || inFlight > 0) return;
+      }
+      if (next < order.length) return;
       if (discovery === 'done') return fail();
       discovery = 'running';
       const asked = new Set(order.map((o) => `${o.node.id}/${o.index}`));
@@ -180,6 +205,10 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
     const launch = (n: number) => {
       for (let i = 0; i < n && !done; i++) {
         while (next < order.length && order[next]!.index >= count) next++;
+        if (next >= order.length && placeAll()) {
+          i--;
+          continue;
+        }
         if (next >= order.length) break;
         const { index, node } = order[next++]!;
         const attempt: Attempt = { index, node };

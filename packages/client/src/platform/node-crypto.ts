@@ -14,10 +14,26 @@ function plain(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
+/** Small multi-part inputs (Merkle nodes, placement scores, shard ids) are joined here and hashed one-shot. */
+const SCRATCH_SIZE = 1024;
+const scratch = new Uint8Array(SCRATCH_SIZE);
+
 const nodeSha256: Sha256Impl = {
   name: 'node:crypto',
   digest(...parts) {
-    if (parts.length === 1 && oneShot) return plain(oneShot(parts[0]!));
+    if (oneShot) {
+      if (parts.length === 1) return plain(oneShot(parts[0]!));
+      let total = 0;
+      for (const p of parts) total += p.length;
+      if (total <= SCRATCH_SIZE) {
+        let off = 0;
+        for (const p of parts) {
+          scratch.set(p, off);
+          off += p.length;
+        }
+        return plain(oneShot(scratch.subarray(0, total)));
+      }
+    }
     const h = createHash('sha256');
     for (const p of parts) h.update(p);
     return plain(h.digest());

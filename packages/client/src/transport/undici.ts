@@ -2,7 +2,7 @@
  * Node transport on undici: a keep-alive pool per node, by the storage-core issue's measurement about twice the throughput of
  * fetch for 1 MiB bodies. Node only (imported by the Node entry).
  */
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { PieceShardInfo, Transport } from './types.js';
 import { errorFromResponse, networkError } from './http-errors.js';
 
@@ -27,13 +27,31 @@ export class UndiciTransport implements Transport {
     });
   }
 
-  private async call(url: string, method: 'GET' | 'PUT' | 'DELETE', signal: AbortSignal | undefined, body?: Uint8Array, extra?: Record<string, string>) {
+  /** A node URL split once into undici's origin and path prefix (undici's own request() parses a URL per call). */
+  private readonly bases = new Map<string, { origin: string; prefix: string }>();
+
+  private base(baseUrl: string): { origin: string; prefix: string } {
+    let b = this.bases.get(baseUrl);
+    if (!b) {
+      const u = new URL(baseUrl);
+      b = { origin: u.origin, prefix: u.pathname.replace(/\/+$/, '') };
+      if (this.bases.size >= 1024) this.bases.clear();
+      this.bases.set(baseUrl, b);
+    }
+    return b;
+  }
+
+  /** `path` starts with /v1/; `url` (baseUrl + path) names the request in errors. */
+  private async call(baseUrl: string, path: string, method: 'GET' | 'PUT' | 'DELETE', signal: AbortSignal | undefined, body?: Uint8Array, extra?: Record<string, string>) {
+    const url = baseUrl + path;
     let res;
     const headers = body ? { ...extra, 'content-type': 'application/octet-stream' } : extra;
     try {
-      res = await request(url, {
+      const { origin, prefix } = this.base(baseUrl);
+      res = await this.agent.request({
+        origin,
+        path: prefix + path,
         method,
-        dispatcher: this.agent,
         ...(body ? { body } : {}),
         ...(headers ? { headers } : {}),
         ...(signal ? { signal } : {}),
@@ -54,8 +72,9 @@ export class UndiciTransport implements Transport {
   }
 
   async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }> {
-    const url = `${baseUrl}/v1/shards/${id}`;
-    const res = await this.call(url, 'PUT', signal, bytes, headers);
+    const path = `/v1/shards/${id}`;
+    const url = baseUrl + path;
+    const res = await this.call(baseUrl, path, 'PUT', signal, bytes, headers);
     try {
       const body = (await res.body.json()) as { created?: boolean };
       return { created: body.created === true };
@@ -65,14 +84,14 @@ export class UndiciTransport implements Transport {
   }
 
   async deleteShard(baseUrl: string, id: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<void> {
-    const url = `${baseUrl}/v1/shards/${id}`;
-    const res = await this.call(url, 'DELETE', signal, undefined, headers);
+    const res = await this.call(baseUrl, `/v1/shards/${id}`, 'DELETE', signal, undefined, headers);
     await res.body.dump().catch(() => undefined);
   }
 
   async getPieceShard(baseUrl: string, pieceCid: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
-    const url = `${baseUrl}/v1/pieces/${pieceCid}/${index}`;
-    const res = await this.call(url, 'GET', signal);
+    const path = `/v1/pieces/${pieceCid}/${index}`;
+    const url = baseUrl + path;
+    const res = await this.call(baseUrl, path, 'GET', signal);
     try {
       return new Uint8Array(await res.body.arrayBuffer());
     } catch (cause) {
@@ -81,8 +100,9 @@ export class UndiciTransport implements Transport {
   }
 
   async listPiece(baseUrl: string, pieceCid: string, signal?: AbortSignal): Promise<PieceShardInfo[]> {
-    const url = `${baseUrl}/v1/pieces/${pieceCid}`;
-    const res = await this.call(url, 'GET', signal);
+    const path = `/v1/pieces/${pieceCid}`;
+    const url = baseUrl + path;
+    const res = await this.call(baseUrl, path, 'GET', signal);
     try {
       return ((await res.body.json()) as { shards: PieceShardInfo[] }).shards;
     } catch (cause) {
@@ -94,3 +114,4 @@ export class UndiciTransport implements Transport {
     await this.agent.close();
   }
 }
+

@@ -81,7 +81,9 @@ export class Prefetcher<T> {
   /** Cancels fetches still in flight; call when the walk ends for any reason. */
   close(): void {
     this.signal?.removeEventListener('abort', this.onAbort);
-    this.controller.abort(abortError(this.signal));
+    // Started fetches are all on the stack (popped ones were awaited): an empty stack has none to cancel,
+    // and skipping the abort saves building an error per read (small reads end here every time).
+    if (this.stack.length > 0 && !this.controller.signal.aborted) this.controller.abort(abortError(this.signal));
     this.stack.length = 0;
   }
 
