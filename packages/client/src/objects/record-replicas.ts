@@ -149,7 +149,13 @@ export class RecordReplicas {
     const query = version ? `?version=${version}` : '';
     const g = await this.gather(replicas, quorumOf(replicas.length), (node) => this.getRecords(node, key, query, signal), `reading ${JSON.stringify(key)}`);
     const all = g.answers.flatMap((a) => a.value).filter((r) => version === undefined || r.version === version);
-    const best = newestRecord(all);
+    let best = newestRecord(all);
+    // Replicas that disagree may differ by a purge: one that has it answers the version below the
+    // purged one, one that lacks it the purged version. Only the versions with their purges tell.
+    if (version === undefined && new Set(all.map((r) => r.version)).size > 1) {
+      const current = (await this.versions(key, signal))[0];
+      best = current ?? null;
+    }
     if (best) this.repair(best, replicas, g);
     return best;
   }
