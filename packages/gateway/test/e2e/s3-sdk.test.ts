@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { DEV_MNEMONIC } from '@ddc/core';
+import { DEV_MNEMONIC, issueRootToken, signDelegation, tokenToText } from '@ddc/core';
 import { AccessKeyStore, type RunningGateway } from '@ddc/gateway';
 import { startGatewayEnv, randomBytes, type GatewayEnv } from './cluster.js';
 import { chunkSigner, md5Hex, s3Client, signedRequest, type Creds } from './s3-helpers.js';
@@ -380,4 +380,32 @@ test('bad signatures and bodies: wrong secret, unknown key, skewed clock, malfor
   const head = await s3.send(new HeadObjectCommand({ Bucket: 'private-one', Key: 'chunked.bin' }));
   assert.equal(head.ETag, `"${md5Hex(payload)}"`);
   assert.equal(head.VersionId, good.headers['x-amz-version-id']);
+});
+
+test('a key acting with a capability token for someone else\'s bucket: what the token allows works, the rest is AccessDenied', async () => {
+  // A second gateway with its own (generated) identity; the dev identity owns a private bucket
+  // and delegates get, list and put under shared/ to that gateway's key.
+  const other = await env.gateway();
+  const owner = env.owner;
+  const bucket = await env.newBucket(false);
+  const now = Math.floor(Date.now() / 1000);
+  const delegation = signDelegation({ account: owner.evm.address, signingKey: owner.signing.publicKey, notBefore: now - 300, expiry: now + 3600, chainId: env.ledger.deployment.chainId }, owner.evm.privateKey);
+  const token = issueRootToken({ signing: owner.signing, delegation, audience: other.keys.signing.publicKey, bucket, ops: ['get', 'list', 'put'], prefix: 'shared/', expiry: now + 3600 });
+  const key = await (await AccessKeyStore.open(other.config.dataDir)).create({ buckets: ['theirs'], token: tokenToText(token) });
+  const t = s3Client(other.url, { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, { requestChecksumCalculation: 'WHEN_REQUIRED' });
+  try {
+    const put = await t.send(new PutObjectCommand({ Bucket: 'theirs', Key: 'shared/a.txt', Body: 'via a token' }));
+    assert.equal(put.ETag, `"${md5Hex('via a token')}"`);
+    assert.equal((await bytesOf(t, 'theirs', 'shared/a.txt')).toString(), 'via a token');
+    assert.deepEqual((await t.send(new ListObjectsV2Command({ Bucket: 'theirs', Prefix: 'shared/' }))).Contents?.map((o) => o.Key), ['shared/a.txt']);
+    // The owner sees the object the gateway wrote (a record signed with the delegated token).
+    const listed = await env.client.bucket(bucket, { keys: owner, ledger: env.ledger }).list({ prefix: 'shared/' });
+    assert.deepEqual(listed.objects.map((o) => o.key), ['shared/a.txt']);
+    assert.deepEqual(await s3Error(t.send(new PutObjectCommand({ Bucket: 'theirs', Key: 'elsewhere.txt', Body: 'x' }))), { code: 'AccessDenied', status: 403 });
+    assert.deepEqual(await s3Error(t.send(new DeleteObjectCommand({ Bucket: 'theirs', Key: 'shared/a.txt' }))), { code: 'AccessDenied', status: 403 });
+    assert.deepEqual(await s3Error(t.send(new GetObjectCommand({ Bucket: 'private-one', Key: 'docs/hello.txt' }))), { code: 'AccessDenied', status: 403 });
+    assert.deepEqual(await s3Error(t.send(new CreateBucketCommand({ Bucket: 'theirs-too' }))), { code: 'AccessDenied', status: 403 });
+  } finally {
+    t.destroy();
+  }
 });
