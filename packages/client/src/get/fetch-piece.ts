@@ -3,16 +3,19 @@
  *
  * Data shards first (no decoding needed); parity when a node is down, slow (no answer
  * within `hedgeAfterMs`), missing the shard, or answers with bytes that fail
- * verification. Each shard is checked against its header's root; headers are grouped by
- * their stripe fields and roots (multi-node comparison), and a group of k agreeing shards
- * is decoded and checked against the CID. A lying node's group fails and the next one is
+ * verification. Headers are grouped by their stripe fields and roots (multi-node
+ * comparison), and a group of k agreeing shards is decoded and checked against the CID.
+ * Each shard is hashed against its header's root only when that is needed: before
+ * decoding with parity, or to find the bad shard when the piece fails its CID (k data
+ * shards that join into the CID's bytes are right, whatever their roots say, and hashing
+ * them again would double the read's hashing). A lying node's group fails and the next one is
  * tried, until every home has been asked. Then, once, every member is asked what it holds
  * of the piece: while shards move after a membership change (or after a degraded write),
  * a shard may sit on a member that is not its home, or under another index.
  */
 import {
-  DdcError, createErasureCoder, joinData, placeStripe, stripeLayout, toHex, verifyBlock, verifyShard,
-  type CID, type ClusterNode, type ShardHeader, type VerifiedShard,
+  DdcError, createErasureCoder, decodeShardHeader, joinData, placeStripe, stripeLayout, toHex, verifyBlock, verifyShard,
+  type CID, type ClusterNode, type ShardHeader,
 } from '@ddc/core';
 import type { Transport } from '../transport/types.js';
 import type { NodeHealth } from '../node-health.js';
@@ -29,6 +32,15 @@ interface Attempt {
   index: number;
   node: ClusterNode;
   outcome?: string;
+}
+
+interface Received {
+  header: ShardHeader;
+  payload: Uint8Array;
+  bytes: Uint8Array;
+  attempt: Attempt;
+  /** Its bytes hash to its header's root (checked only when needed). */
+  checked: boolean;
 }
 
 /** The reason requests still running when a piece is settled are cancelled with. */
@@ -69,7 +81,7 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
 
   return new Promise<Uint8Array>((resolve, reject) => {
     const attempts: Attempt[] = [];
-    const groups = new Map<string, VerifiedShard[]>();
+    const groups = new Map<string, Received[]>();
     const failedGroups = new Set<string>();
     let next = 0;
     let inFlight = 0;
@@ -110,26 +122,56 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       }, ctx.hedgeAfterMs);
     };
 
+    /** A shard whose header parsed; its bytes are hashed against its root only when the piece does not verify. */
+    const check = (shard: Received): boolean => {
+      if (shard.checked) return true;
+      try {
+        verifyShard(shard.bytes);
+        shard.checked = true;
+        return true;
+      } catch (e) {
+        shard.attempt.outcome = e instanceof DdcError ? e.code : 'invalid';
+        ctx.health.markBad(shard.attempt.node.id);
+        verified--;
+        return false;
+      }
+    };
+
+    /** Drops the group's shards that fail their own roots (asking for others instead); true if all passed. */
+    const checkGroup = (key: string, group: Received[]): boolean => {
+      const good = group.filter(check);
+      if (good.length === group.length) return true;
+      groups.set(key, good);
+      launch(group.length - good.length);
+      return false;
+    };
+
     const tryDecode = (key: string) => {
       const group = groups.get(key)!;
       const header = group[0]!.header;
       if (group.length < header.k) return;
+      const slots = Array.from<Received | undefined>({ length: header.k + header.m });
+      for (const s of group) slots[s.header.index] = s;
+      const dataPresent = slots.slice(0, header.k).every((x) => x !== undefined);
+      // Decoding needs every input right (a bad one spoils the output without saying which), so parity
+      // reads check each shard first. The data shards alone are just joined: the piece CID checks them all at once.
+      if (!dataPresent && !checkGroup(key, group)) return;
       let piece: Uint8Array;
       if (header.k === 1) piece = group[0]!.payload;
       else {
-        const slots = Array.from<Uint8Array | undefined>({ length: header.k + header.m });
-        for (const s of group) slots[s.header.index] = s.payload;
-        const dataPresent = slots.slice(0, header.k).every((x) => x !== undefined);
-        const data = dataPresent ? (slots.slice(0, header.k) as Uint8Array[]) : createErasureCoder(header.k, header.m).reconstructData(slots);
+        const data = dataPresent
+          ? slots.slice(0, header.k).map((x) => x!.payload)
+          : createErasureCoder(header.k, header.m).reconstructData(slots.map((x) => x?.payload));
         piece = joinData(data, header.pieceLength);
       }
       try {
         verifyBlock(cid, piece);
       } catch {
-        // Every shard matched its header, yet the piece is wrong: the headers were forged together.
+        // Find the shards that do not match their own roots; if there are none, the headers were forged together.
+        if (!checkGroup(key, group)) return;
         failedGroups.add(key);
         groups.delete(key);
-        for (const s of group) ctx.health.markBad(attempts.find((a) => a.index === s.header.index)!.node.id);
+        for (const s of group) ctx.health.markBad(s.attempt.node.id);
         launch(needed);
         return;
       }
@@ -137,12 +179,16 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
     };
 
     const onShard = (attempt: Attempt, bytes: Uint8Array) => {
-      let shard: VerifiedShard;
+      let shard: Received;
       try {
-        shard = verifyShard(bytes);
-        if (!shard.header.pieceCid.equals(cid) || shard.header.index !== attempt.index) {
-          throw new DdcError('DDC_HEADER_MISMATCH', `node ${attempt.node.id} answered with shard ${shard.header.index} of ${shard.header.pieceCid}`);
+        const { header, headerLength } = decodeShardHeader(bytes);
+        if (bytes.length !== headerLength + header.shardLength) {
+          throw new DdcError('DDC_SHARD_MALFORMED', `node ${attempt.node.id} sent ${bytes.length - headerLength} shard bytes after the header, which declares ${header.shardLength}`);
         }
+        if (!header.pieceCid.equals(cid) || header.index !== attempt.index) {
+          throw new DdcError('DDC_HEADER_MISMATCH', `node ${attempt.node.id} answered with shard ${header.index} of ${header.pieceCid}`);
+        }
+        shard = { header, payload: bytes.subarray(headerLength), bytes, attempt, checked: false };
       } catch (e) {
         attempt.outcome = e instanceof DdcError ? e.code : 'invalid';
         ctx.health.markBad(attempt.node.id);
