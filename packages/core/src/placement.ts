@@ -24,6 +24,18 @@ function score(key: Uint8Array, index: number, nodeId: Uint8Array): bigint {
   return new DataView(h.buffer, h.byteOffset, 8).getBigUint64(0);
 }
 
+/** UTF-8 node ids per membership list: a read places every piece over the same list. */
+const idCache = new WeakMap<readonly PlacementNode[], { names: string[]; bytes: Uint8Array[] }>();
+
+function encodedIds(nodes: readonly PlacementNode[]): Uint8Array[] {
+  const hit = idCache.get(nodes);
+  // Checked against the list as it is now, in case it was changed in place.
+  if (hit && hit.names.length === nodes.length && nodes.every((n, i) => n.id === hit.names[i])) return hit.bytes;
+  const entry = { names: nodes.map((n) => n.id), bytes: nodes.map((n) => textEncoder.encode(n.id)) };
+  idCache.set(nodes, entry);
+  return entry.bytes;
+}
+
 /** Nodes for shards 0..count-1 of the stripe named by `key` (the piece CID's bytes). */
 export function placeStripe<N extends PlacementNode>(key: Uint8Array, nodes: readonly N[], count: number): N[] {
   if (count > nodes.length) {
@@ -31,7 +43,7 @@ export function placeStripe<N extends PlacementNode>(key: Uint8Array, nodes: rea
       hint: 'Add nodes to the cluster or lower k + m',
     });
   }
-  const ids = nodes.map((n) => textEncoder.encode(n.id));
+  const ids = encodedIds(nodes);
   const free = new Set(nodes.map((_, i) => i));
   const perZone = new Map<string, number>();
   for (const n of nodes) perZone.set(n.zone, 0);
