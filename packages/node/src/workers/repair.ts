@@ -12,9 +12,11 @@
  * - Repair. When responsible, it asks the other homes too. For a stripe with a home that
  *   answered without its shard it also asks the other members: a shard held by a non-home
  *   (its old home, after a membership change) is left for that node to move, not rebuilt.
- *   For the rest it fetches any k verified shards of the stripe (its own counts; then any
+ *   For the rest it fetches any k shards of the stripe (its own, verified, counts; then any
  *   holder), rebuilds the missing ones (Reed-Solomon, or a copy for k = 1), checks each
  *   against the root its header lists (verifyShard with that id) and PUTs it to its home.
+ *   Fetched shards are hashed only if a rebuilt one fails that check: a rebuilt shard depends
+ *   on every source, so its passing proves them (stripe.ts, gatherAndRebuild).
  *   Two nodes repairing the same stripe at once store the same bytes under the same id, and
  *   a PUT is idempotent and verified by id, so the worst case is wasted work.
  * - Rebalance. A shard this node holds whose home (for its index) is another node is PUT
@@ -32,7 +34,7 @@ import type { NodeMembership, MembershipView } from '../membership/node-membersh
 import type { ListedShard, PieceStore } from '../store/piece-store.js';
 import { PRIORITY_FACTORS, type RepairConfig } from './config.js';
 import type { Peers } from './peers.js';
-import { asDdcError, checkAgainst, gatherShards, rebuildShards, type SourceCandidate } from './stripe.js';
+import { asDdcError, gatherAndRebuild, type SourceCandidate } from './stripe.js';
 import { TokenBucket } from './token-bucket.js';
 import { runPool } from './pool.js';
 
@@ -464,15 +466,15 @@ export class RepairWorker {
     }
     let rebuilt;
     try {
-      const { shards, failures } = await gatherShards(sources, header.k, checkAgainst(header), signal, new Map([[header.index, reference]]));
+      const got = await gatherAndRebuild(header, sources, new Map([[header.index, reference]]), missing, signal);
       // A source gone meanwhile (moved, node restarting) is routine when another served instead;
       // a source that served wrong bytes is always worth reporting.
-      const enough = shards.size >= header.k;
-      for (const f of failures) {
+      for (const f of got.failures) {
         const routine = f.error.code === 'DDC_SHARD_NOT_FOUND' || f.error.code === 'DDC_NODE_UNAVAILABLE' || f.error.code === 'DDC_TIMEOUT';
-        if (f.from !== 'local' && (!enough || !routine)) this.fail(s, st.pieceCid, f.index, f.from, f.error);
+        if (f.from !== 'local' && (!got.enough || !routine)) this.fail(s, st.pieceCid, f.index, f.from, f.error);
       }
-      rebuilt = rebuildShards(header, shards, missing);
+      if (got.error) throw got.error;
+      rebuilt = got.rebuilt!;
     } catch (e) {
       if (signal.aborted) throw e;
       this.fail(s, st.pieceCid, null, null, e);

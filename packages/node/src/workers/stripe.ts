@@ -2,12 +2,13 @@
  * Rebuilding shards of a stripe from any k verified siblings: the shared core of repair
  * (rebuild a home's missing shard) and scrub (rebuild this node's damaged copy).
  *
- * The header's roots list is authoritative: every source is verified against the root the
- * reference header lists for its index, and every rebuilt shard must hash to the root
- * listed for its own index (verifyShard with that id) before it is stored anywhere.
+ * The header's roots list is authoritative: every rebuilt shard must hash to the root listed
+ * for its own index (verifyShard with that id) before it is stored anywhere, and a source is
+ * verified against the root listed for its index either up front (gatherShards with
+ * checkAgainst: scrub) or, cheaper, only when a rebuilt shard fails (gatherAndRebuild: repair).
  */
 import {
-  DdcError, createErasureCoder, encodeShardHeader, toHex, verifyShard,
+  DdcError, createErasureCoder, decodeShardHeader, encodeShardHeader, toHex, verifyShard,
   type ErasureCoder, type ShardHeader, type VerifiedShard,
 } from '@ddc/core';
 
@@ -94,6 +95,92 @@ export function checkAgainst(reference: ShardHeader): (bytes: Uint8Array, index:
     if (!root) throw new DdcError('DDC_SHARD_MALFORMED', `index ${index} is outside the stripe`);
     return verifyShard(bytes, toHex(root));
   };
+}
+
+/**
+ * A cheap check for a source whose payload is trusted only once what it rebuilds verifies
+ * (see gatherAndRebuild): a well-formed header of this stripe at this index, and the exact length.
+ * The payload is not hashed.
+ */
+export function sameStripe(reference: ShardHeader): (bytes: Uint8Array, index: number) => VerifiedShard {
+  const cid = reference.pieceCid.toString();
+  return (bytes, index) => {
+    const { header, headerLength: hl } = decodeShardHeader(bytes);
+    if (header.index !== index || header.k !== reference.k || header.m !== reference.m || header.pieceLength !== reference.pieceLength || header.pieceCid.toString() !== cid) {
+      throw new DdcError('DDC_SHARD_MALFORMED', `the shard served for index ${index} is shard ${header.index} of ${header.pieceCid} (k=${header.k}, m=${header.m}), not of this stripe`);
+    }
+    if (bytes.length !== hl + header.shardLength) {
+      throw new DdcError('DDC_SHARD_MALFORMED', `the shard holds ${bytes.length - hl} bytes after its header but declares ${header.shardLength}`);
+    }
+    return { id: toHex(reference.roots[index]!), header, headerLength: hl, payload: bytes.subarray(hl) };
+  };
+}
+
+/** What gatherAndRebuild got: the rebuilt shards, or the error that stopped it; and every source that failed. */
+export interface RebuildOutcome {
+  rebuilt: RebuiltShard[] | undefined;
+  error: DdcError | undefined;
+  failures: SourceFailure[];
+  /** Whether k good sources were in hand (failures of sources replaced by others are then routine). */
+  enough: boolean;
+}
+
+/**
+ * Gathers k sources and rebuilds `want`, optimistically: fetched sources get only the cheap
+ * sameStripe check, and the rebuilt shards are verified against their roots (rebuildShards).
+ * Every rebuilt shard depends on every source with a non-zero coefficient (Reed-Solomon is
+ * MDS; k = 1 is a copy), so a rebuilt shard that verifies proves its sources' payloads right.
+ * Only when it fails is each fetched source verified in full, the liars reported and replaced
+ * by other candidates, and the rebuild done again. `have` holds shards already verified.
+ * Rejects only when `signal` aborts.
+ */
+export async function gatherAndRebuild(
+  reference: ShardHeader,
+  candidates: readonly SourceCandidate[],
+  have: ReadonlyMap<number, VerifiedShard>,
+  want: readonly number[],
+  signal?: AbortSignal,
+): Promise<RebuildOutcome> {
+  const fetched = new Map<number, { candidate: SourceCandidate; bytes: Uint8Array }>();
+  const recorded = candidates.map((c): SourceCandidate => ({
+    index: c.index,
+    from: c.from,
+    load: async (sig) => {
+      const bytes = await c.load(sig);
+      fetched.set(c.index, { candidate: c, bytes });
+      return bytes;
+    },
+  }));
+  const first = await gatherShards(recorded, reference.k, sameStripe(reference), signal, have);
+  const attempt = (shards: ReadonlyMap<number, VerifiedShard>, failures: SourceFailure[]): RebuildOutcome => {
+    const enough = shards.size >= reference.k;
+    try {
+      return { rebuilt: rebuildShards(reference, shards, want), error: undefined, failures, enough };
+    } catch (e) {
+      return { rebuilt: undefined, error: asDdcError(e), failures, enough };
+    }
+  };
+  const optimistic = attempt(first.shards, first.failures);
+  if (optimistic.error?.code !== 'DDC_SHARD_ROOT_MISMATCH') return optimistic;
+  // A source lied: find it by verifying each one, then fill its place from the other candidates.
+  signal?.throwIfAborted();
+  const verify = checkAgainst(reference);
+  const shards = new Map(first.shards);
+  const failures = [...first.failures];
+  const tried = new Set<SourceCandidate>();
+  for (const [index, { candidate, bytes }] of fetched) {
+    tried.add(candidate);
+    if (!shards.has(index) || have.has(index)) continue;
+    try {
+      shards.set(index, verify(bytes, index));
+    } catch (err) {
+      shards.delete(index);
+      failures.push({ index, from: candidate.from, error: asDdcError(err) });
+    }
+  }
+  for (const f of first.failures) for (const c of candidates) if (c.index === f.index && c.from === f.from) tried.add(c);
+  const rest = await gatherShards(candidates.filter((c) => !tried.has(c)), reference.k, verify, signal, shards);
+  return attempt(rest.shards, [...failures, ...rest.failures]);
 }
 
 /**
