@@ -68,16 +68,21 @@ export function merkleRoot(data: Uint8Array, leafSize = MERKLE_LEAF_SIZE): Uint8
 /** Builds the root from bytes that arrive in parts of any size (constant memory but the leaf hashes). */
 export class MerkleBuilder {
   private readonly leaves: Uint8Array[] = [];
+  /** 0x00 then the partial leaf: a leaf gathered here is hashed as one part (one-shot where the platform has it). */
   private readonly pending: Uint8Array;
   private pendingLength = 0;
   private total = 0;
 
   constructor(private readonly leafSize = MERKLE_LEAF_SIZE) {
-    this.pending = new Uint8Array(leafSize);
+    this.pending = new Uint8Array(1 + leafSize);
   }
 
   get length(): number {
     return this.total;
+  }
+
+  private hashPending(): Uint8Array {
+    return sha256(this.pending.subarray(0, 1 + this.pendingLength));
   }
 
   update(part: Uint8Array): void {
@@ -85,11 +90,11 @@ export class MerkleBuilder {
     let off = 0;
     if (this.pendingLength > 0) {
       const take = Math.min(part.length, this.leafSize - this.pendingLength);
-      this.pending.set(part.subarray(0, take), this.pendingLength);
+      this.pending.set(part.subarray(0, take), 1 + this.pendingLength);
       this.pendingLength += take;
       off = take;
       if (this.pendingLength === this.leafSize) {
-        this.leaves.push(hashLeaf(this.pending));
+        this.leaves.push(this.hashPending());
         this.pendingLength = 0;
       }
     }
@@ -99,14 +104,14 @@ export class MerkleBuilder {
       off += this.leafSize;
     }
     if (off < part.length) {
-      this.pending.set(part.subarray(off), this.pendingLength);
+      this.pending.set(part.subarray(off), 1 + this.pendingLength);
       this.pendingLength += part.length - off;
     }
   }
 
   digest(): Uint8Array {
     const leaves = this.leaves.slice();
-    if (this.pendingLength > 0 || leaves.length === 0) leaves.push(hashLeaf(this.pending.subarray(0, this.pendingLength)));
+    if (this.pendingLength > 0 || leaves.length === 0) leaves.push(this.hashPending());
     return rootOfLeafHashes(leaves);
   }
 }

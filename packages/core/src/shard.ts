@@ -259,12 +259,17 @@ export class ShardVerifier {
       this.feedPayload(part);
       return;
     }
-    const joined = new Uint8Array(this.headerBuf.length + part.length);
-    joined.set(this.headerBuf, 0);
-    joined.set(part, this.headerBuf.length);
+    // Usually the first part holds the whole header: parse it in place rather than copy the part.
+    let joined = part;
+    if (this.headerBuf.length > 0) {
+      joined = new Uint8Array(this.headerBuf.length + part.length);
+      joined.set(this.headerBuf, 0);
+      joined.set(part, this.headerBuf.length);
+    }
     const len = peekHeaderLength(joined);
     if (len === undefined || joined.length < len) {
-      this.headerBuf = joined;
+      // Keep a copy: the caller may reuse the part's memory.
+      this.headerBuf = joined === part ? part.slice() : joined;
       return;
     }
     this.parsed = decodeShardHeader(joined);
