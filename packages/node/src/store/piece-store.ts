@@ -134,8 +134,17 @@ export class PieceStore implements UploadSink {
           return { id: u.id, created: false, length: u.length };
         }
         if (u.temp) {
-          await rename(u.temp.path, shardFilePath(this.layout, u.id));
-          await this.syncerFor(fanOutDir(this.layout, u.id)).sync();
+          // Rename first, then sync the file's data and the folder's new entry at once: both are
+          // durable before the index names the shard, and nothing finds an unindexed file (a crash
+          // before the insert leaves an orphan for the sweep, which takes this id's lock too).
+          const path = shardFilePath(this.layout, u.id);
+          await rename(u.temp.path, path);
+          try {
+            await Promise.all([u.temp.syncAndClose(), this.syncerFor(fanOutDir(this.layout, u.id)).sync()]);
+          } catch (e) {
+            await unlink(path).catch(() => undefined);
+            throw e;
+          }
           await this.index.insert(u.id, meta);
         } else {
           await this.index.insert(u.id, meta, u.bytes);

@@ -76,13 +76,32 @@ export class TempFile {
 
   /** Writes out what is queued, fsyncs and closes; after this the file is complete on disk. */
   async finish(): Promise<void> {
+    await this.written();
+    await this.syncAndClose();
+  }
+
+  /** Resolves once every queued byte is written (not yet synced). */
+  async written(): Promise<void> {
     while (this.pumping) await this.pumping;
     if (this.failure) throw this.failure;
+    await this.handle();
+  }
+
+  /**
+   * fdatasync (the data and the size needed to read it back), then close. Works by descriptor,
+   * so it may run after the file was renamed (the store renames first and syncs the file and its
+   * new folder together, one journal commit instead of two in a row).
+   */
+  async syncAndClose(): Promise<void> {
     const fd = await this.handle();
-    // fdatasync flushes the data and the size needed to read it back.
-    await call<void>((cb) => fdatasync(fd, cb));
-    this.closed = true;
-    await call<void>((cb) => close(fd, cb));
+    try {
+      await call<void>((cb) => fdatasync(fd, cb));
+    } finally {
+      if (!this.closed) {
+        this.closed = true;
+        await call<void>((cb) => close(fd, cb));
+      }
+    }
   }
 
   /** Closes and removes the file; safe to call at any point and more than once. */

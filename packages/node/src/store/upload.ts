@@ -22,7 +22,7 @@ export interface VerifiedUpload {
   length: number;
   /** The whole shard, when it is small enough to live in the index. */
   bytes?: Uint8Array;
-  /** The shard's temporary file otherwise (complete and fsynced). */
+  /** The shard's temporary file otherwise (complete, not yet synced: the store syncs it with its folder). */
   temp?: TempFile;
 }
 
@@ -117,7 +117,7 @@ export class ShardUpload {
       const v = this.verifier.finish(this.expectedId);
       const verified: VerifiedUpload = { id: v.id, header: v.header, headerLength: v.headerLength, length: v.length };
       if (this.temp) {
-        await this.temp.finish();
+        await this.temp.written();
         verified.temp = this.temp;
       } else {
         verified.bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
