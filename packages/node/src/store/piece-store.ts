@@ -2,8 +2,8 @@
  * The piece store: shards on disk behind an LMDB index.
  *
  * A PUT is acknowledged only when it is durable: a small shard's bytes are committed
- * inside the index; a large shard is streamed to tmp/, fsynced, renamed into
- * shards/ab/<id>, its folder fsynced, and only then indexed. Readers only ever find
+ * inside the index; a large shard is streamed to tmp/, renamed into shards/ab/<id>,
+ * fdatasynced together with its folder, and only then indexed. Readers only ever find
  * shards through the index, so a half-written or orphaned file is never served.
  * A crash between rename and index commit leaves an orphan file; the sweep started at
  * open removes it.
