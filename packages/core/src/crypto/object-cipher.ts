@@ -53,9 +53,35 @@ export function assertObjectId(oid: Uint8Array): void {
 }
 
 /** Imports a DEK as a non-extractable AES-GCM key. */
-export async function importDek(dek: Uint8Array): Promise<CryptoKey> {
+/**
+ * AES-256-GCM with a 16-byte tag appended, as one call per chunk. Web Crypto by default; Node
+ * installs node:crypto's cipher (`@ddc/client/platform/node-crypto`), which runs the same
+ * OpenSSL code without Web Crypto's job scheduling and buffer copies (about 2x on 1 MiB chunks).
+ * `decrypt` must throw on a bad tag.
+ */
+export interface AesGcmImpl {
+  encrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plain: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  decrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, cipher: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+let aesGcm: AesGcmImpl | undefined;
+
+/** Installs a platform AES-256-GCM (undefined restores Web Crypto). */
+export function useAesGcm(next: AesGcmImpl | undefined): void {
+  aesGcm = next;
+}
+
+/** A data key ready for chunk calls: its bytes, and the Web Crypto key made from them. */
+export interface DekKey {
+  readonly raw: Uint8Array;
+  readonly web: CryptoKey | undefined;
+}
+
+export async function importDek(dek: Uint8Array): Promise<DekKey> {
   assertDek(dek);
-  return subtle().importKey('raw', dek as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const raw = Uint8Array.from(dek);
+  const web = aesGcm ? undefined : await subtle().importKey('raw', raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  return { raw, web };
 }
 
 function chunkParams(oid: Uint8Array, index: number, final: boolean): AesGcmParams {
@@ -78,18 +104,26 @@ function chunkParams(oid: Uint8Array, index: number, final: boolean): AesGcmPara
 }
 
 /** Encrypts one chunk (at most PLAIN_CHUNK bytes); returns ciphertext || tag. */
-export async function encryptChunk(key: CryptoKey, oid: Uint8Array, index: number, final: boolean, plain: Uint8Array): Promise<Uint8Array> {
+async function webKey(key: DekKey): Promise<CryptoKey> {
+  return key.web ?? subtle().importKey('raw', key.raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+
+export async function encryptChunk(key: DekKey, oid: Uint8Array, index: number, final: boolean, plain: Uint8Array): Promise<Uint8Array> {
   if (plain.length > PLAIN_CHUNK) throw new DdcError('DDC_INVALID_ARGUMENT', `a plaintext chunk is at most ${PLAIN_CHUNK} bytes, got ${plain.length}`);
-  return new Uint8Array(await subtle().encrypt(chunkParams(oid, index, final), key, plain as Uint8Array<ArrayBuffer>));
+  const params = chunkParams(oid, index, final);
+  if (aesGcm) return aesGcm.encrypt(key.raw, params.iv as Uint8Array, params.additionalData as Uint8Array, plain);
+  return new Uint8Array(await subtle().encrypt(params, await webKey(key), plain as Uint8Array<ArrayBuffer>));
 }
 
 /** Decrypts one chunk; a wrong key, place, object or final flag, or any changed byte, is DDC_DECRYPT_FAILED. */
-export async function decryptChunk(key: CryptoKey, oid: Uint8Array, index: number, final: boolean, cipher: Uint8Array): Promise<Uint8Array> {
+export async function decryptChunk(key: DekKey, oid: Uint8Array, index: number, final: boolean, cipher: Uint8Array): Promise<Uint8Array> {
   if (cipher.length < ENC_TAG_SIZE || cipher.length > CIPHER_CHUNK) {
     throw new DdcError('DDC_CIPHERTEXT_TRUNCATED', `ciphertext chunk ${index} is ${cipher.length} bytes, not ${ENC_TAG_SIZE}..${CIPHER_CHUNK}`);
   }
   try {
-    return new Uint8Array(await subtle().decrypt(chunkParams(oid, index, final), key, cipher as Uint8Array<ArrayBuffer>));
+    const params = chunkParams(oid, index, final);
+    if (aesGcm) return await aesGcm.decrypt(key.raw, params.iv as Uint8Array, params.additionalData as Uint8Array, cipher);
+    return new Uint8Array(await subtle().decrypt(params, await webKey(key), cipher as Uint8Array<ArrayBuffer>));
   } catch (e) {
     if (e instanceof DdcError) throw e;
     throw new DdcError('DDC_DECRYPT_FAILED', `chunk ${index} of the object does not decrypt`, {
@@ -179,7 +213,7 @@ export function createEncryptStream(dek: Uint8Array, oid: Uint8Array, opts: Ciph
   assertObjectId(oid);
   const objectId = Uint8Array.from(oid);
   const { signal } = opts;
-  let key: CryptoKey;
+  let key: DekKey;
   let jobs: OrderedJobs;
   let unwatch = () => {};
   let index = 0;
@@ -259,7 +293,7 @@ export function createDecryptStream(dek: Uint8Array, oid: Uint8Array, opts: Decr
   const plainEnd = range ? range.end : plainSize;
   const cr = range ? cipherRangeFor(range, plainSize) : { start: 0, end: ciphertextSize(plainSize), firstChunk: 0 };
   const expectedBytes = cr.end - cr.start;
-  let key: CryptoKey;
+  let key: DekKey;
   let jobs: OrderedJobs;
   let unwatch = () => {};
   let index = cr.firstChunk;
