@@ -34,6 +34,8 @@ interface Gathered<T> {
   answers: Answer<T>[];
   failures: { node: ClusterNode; error: unknown }[];
   replicas: ClusterNode[];
+  /** Resolves when every replica has answered or failed (a read may settle before). */
+  settled?: Promise<void>;
 }
 
 const NOT_FOUND = new Set(['DDC_NO_SUCH_KEY', 'DDC_NOT_FOUND']);
@@ -67,8 +69,10 @@ export class RecordReplicas {
    * failed, or had `graceMs` more. Throws DDC_RECORD_QUORUM (or the replicas' common
    * refusal) when fewer than `needed` can answer.
    */
-  private async gather<T>(replicas: ClusterNode[], needed: number, ask: (node: ClusterNode) => Promise<T>, what: string): Promise<Gathered<T>> {
+  private async gather<T>(replicas: ClusterNode[], needed: number, ask: (node: ClusterNode) => Promise<T>, what: string, agree?: (values: T[]) => boolean): Promise<Gathered<T>> {
     const g: Gathered<T> = { answers: [], failures: [], replicas };
+    let allSettled!: () => void;
+    g.settled = new Promise<void>((r) => (allSettled = r));
     await new Promise<void>((resolve) => {
       let settled = 0;
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -82,7 +86,11 @@ export class RecordReplicas {
           (error: unknown) => g.failures.push({ node, error }),
         ).finally(() => {
           settled++;
+          if (settled === replicas.length) allSettled();
           if (settled === replicas.length || g.failures.length > replicas.length - needed) done();
+          // Answers that agree settle the read at once (R + W > N already gives the newest); the
+          // grace period is for answers that differ, so the last replica can break the tie.
+          else if (g.answers.length >= needed && agree?.(g.answers.map((a) => a.value))) done();
           else if (g.answers.length >= needed && !timer) timer = setTimeout(done, this.access.graceMs ?? 50);
         });
       }
@@ -147,7 +155,9 @@ export class RecordReplicas {
     const { version, signal } = options;
     const replicas = await this.replicas(signal);
     const query = version ? `?version=${version}` : '';
-    const g = await this.gather(replicas, quorumOf(replicas.length), (node) => this.getRecords(node, key, query, signal), `reading ${JSON.stringify(key)}`);
+    const newest = (rs: ObjectRecord[]) => newestRecord(rs)?.version ?? null;
+    const agree = (values: ObjectRecord[][]) => values.every((v) => newest(v) === newest(values[0]!));
+    const g = await this.gather(replicas, quorumOf(replicas.length), (node) => this.getRecords(node, key, query, signal), `reading ${JSON.stringify(key)}`, agree);
     const all = g.answers.flatMap((a) => a.value).filter((r) => version === undefined || r.version === version);
     let best = newestRecord(all);
     // Replicas that disagree may differ by a purge: one that has it answers the version below the
@@ -198,10 +208,12 @@ export class RecordReplicas {
 
   /** Writes `best` back to the replicas whose answer lacked it; never fails the read. */
   private repair(best: ObjectRecord, replicas: ClusterNode[], g: Gathered<ObjectRecord[]>): void {
-    const has = new Set(g.answers.filter((a) => a.value.some((r) => r.version === best.version)).map((a) => a.node.id));
-    const behind = replicas.filter((n) => !has.has(n.id));
-    if (behind.length === 0) return;
     void (async () => {
+      // After every replica answered (in the background: the read has returned): write back to
+      // those that answered without the record; one that did not answer is left to the nodes' sync.
+      await g.settled;
+      const behind = g.answers.filter((a) => !a.value.some((r) => r.version === best.version)).map((a) => a.node);
+      if (behind.length === 0) return;
       const creds = await this.access.credentials('put');
       await Promise.allSettled(behind.map((node) => this.post(node, best, creds)));
     })().catch(() => undefined);
