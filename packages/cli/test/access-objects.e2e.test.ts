@@ -89,6 +89,7 @@ test('versions, delete markers, deleteVersion (shards of an encrypted version go
   // Purge the marker: v2 is back.
   await bucket.deleteVersion('doc', marker.version);
   assert.equal(new TextDecoder().decode(await bucket.getBytes('doc')), 'two');
+  assert.deepEqual((await bucket.list()).objects.map((o) => [o.key, o.version]), [['doc', v2.version]], 'a listing sees the purge at once too');
   // Purge v2: its shards are deleted, v1 is current, v2's CID no longer reads.
   const r = await bucket.deleteVersion('doc', v2.version);
   assert.ok(r.shards && r.shards.deleted >= 3 && r.shards.failed === 0, JSON.stringify(r.shards));

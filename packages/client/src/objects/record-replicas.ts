@@ -203,7 +203,33 @@ export class RecordReplicas {
       const page: ListPage<ObjectRecord> = { entries, commonPrefixes: body.commonPrefixes.filter((p): p is string => typeof p === 'string'), nextToken: body.next, truncated: body.next !== null };
       return page;
     }, 'listing');
-    return mergeListings(g.answers.map((a) => a.value), { maxKeys: o.limit, includeDeleted: true });
+    const merged = mergeListings(g.answers.map((a) => a.value), { maxKeys: o.limit, includeDeleted: true });
+    return { ...merged, entries: await this.settleDisagreements(merged.entries, g.answers.map((a) => a.value.entries), o.signal) };
+  }
+
+  /**
+   * Keys whose newest record differs between replicas' pages may differ by a purge (one replica
+   * answers the version below a purged one): as a read does, take those from the key's versions
+   * with their purges. Without the right to read versions, the merged entry stands.
+   */
+  private async settleDisagreements(entries: ObjectRecord[], pages: ObjectRecord[][], signal?: AbortSignal): Promise<ObjectRecord[]> {
+    const seen = new Map<string, Set<string>>();
+    for (const page of pages) for (const r of page) (seen.get(r.key) ?? seen.set(r.key, new Set()).get(r.key)!).add(r.version);
+    const out: ObjectRecord[] = [];
+    for (const e of entries) {
+      if ((seen.get(e.key)?.size ?? 0) <= 1) {
+        out.push(e);
+        continue;
+      }
+      try {
+        const current = (await this.versions(e.key, signal))[0];
+        if (current) out.push(current);
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        out.push(e);
+      }
+    }
+    return out;
   }
 
   /** Writes `best` back to the replicas whose answer lacked it; never fails the read. */
