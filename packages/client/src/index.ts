@@ -14,6 +14,7 @@ export { writeQuorum } from './put/upload.js';
 export type { PieceReport, ShardReport, ShardStatus } from './inspect.js';
 export type { Progress, ProgressHandler } from './progress.js';
 export type { PutSource } from './sources.js';
+export { chunksOf } from './sources.js';
 export * from './errors.js';
 export * from './objects/index.js';
 

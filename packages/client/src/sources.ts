@@ -3,7 +3,8 @@ import { DdcError } from '@ddc/core';
 
 export type PutSource = Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | string;
 
-async function* fromStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+/** The chunks of a web stream as an async iterable; leaving early cancels the stream. */
+export async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   const reader = stream.getReader();
   try {
     for (;;) {
@@ -12,6 +13,7 @@ async function* fromStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<U
       yield value;
     }
   } finally {
+    await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
 }
@@ -33,7 +35,7 @@ export function toChunks(source: PutSource, openFile?: (path: string) => AsyncIt
     if (!openFile) throw new DdcError('DDC_INVALID_ARGUMENT', 'file paths are only accepted in Node', { hint: 'Pass bytes, a ReadableStream or an async iterable' });
     return openFile(source);
   }
-  if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) return fromStream(source);
+  if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) return chunksOf(source);
   if (source && (Symbol.asyncIterator in source || Symbol.iterator in source)) return fromIterable(source);
   throw new DdcError('DDC_INVALID_ARGUMENT', 'put() cannot read this source', { hint: 'Pass a Uint8Array, ArrayBuffer, ReadableStream, async iterable of Uint8Array, or (in Node) a file path' });
 }

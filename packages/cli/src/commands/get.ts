@@ -1,14 +1,10 @@
 import { parseArgs } from 'node:util';
-import { createWriteStream } from 'node:fs';
-import { rename, rm, open } from 'node:fs/promises';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { dirname, basename, join } from 'node:path';
 import { clientFor, interruptSignal } from '../context.js';
 import { ProgressBar, printJson } from '../output.js';
 import { usage } from '../errors.js';
 import { isDdcUrl } from '../objects/url.js';
 import { objectGetCommand } from '../objects/lazy.js';
+import { writeStream } from '../objects/output-file.js';
 
 export const getHelp = 'ddc get CID [-o FILE] [--range START-END] [--cluster FILE] [--json]    fetch a file, verified against its CID';
 
@@ -40,24 +36,8 @@ export async function getCommand(argv: string[]): Promise<number> {
     const bar = new ProgressBar('get', range?.length ?? (total !== undefined ? total - (range?.offset ?? 0) : undefined), showBar);
     let written = 0;
     const stream = client.get(cid, { signal, ...(range ? { range } : {}), onProgress: (p) => bar.update((written = p.bytes)) });
-    const source = Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>);
-    if (values.output === undefined) {
-      await pipeline(source, process.stdout as unknown as Writable);
-    } else {
-      // Write beside the target, fsync, then rename: a failed or cut read leaves no partial file.
-      const out = values.output;
-      const tmp = join(dirname(out), `.${basename(out)}.ddc-partial-${process.pid}`);
-      try {
-        await pipeline(source, createWriteStream(tmp));
-        const fh = await open(tmp, 'r+');
-        await fh.sync();
-        await fh.close();
-        await rename(tmp, out);
-      } catch (e) {
-        await rm(tmp, { force: true });
-        throw e;
-      }
-    }
+    // To a file: written beside it, fsynced, then renamed, so a failed or cut read leaves no partial file.
+    await writeStream(stream, values.output);
     bar.update(written, true);
     bar.done();
     if (values.json && values.output !== undefined) printJson({ cid, bytes: written, output: values.output });

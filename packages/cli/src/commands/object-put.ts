@@ -1,7 +1,6 @@
 /** `ddc put FILE|- ddc://BUCKET/KEY`: a new version of an object (encrypted in a private bucket unless --no-encrypt). */
 import { parseArgs } from 'node:util';
-import { stat } from 'node:fs/promises';
-import { DEFAULT_CONTENT_TYPE, DdcError } from '@ddc/core';
+import { DEFAULT_CONTENT_TYPE } from '@ddc/core';
 import { interruptSignal } from '../context.js';
 import { ProgressBar, printJson } from '../output.js';
 import { usage } from '../errors.js';
@@ -10,6 +9,7 @@ import { openBucket } from '../objects/open.js';
 import { formatDdcUrl, isDdcUrl, parseDdcUrl } from '../objects/url.js';
 import { contentTypeFor } from '../objects/content-type.js';
 import { objectPutHelp } from '../objects/help.js';
+import { inputFileSize } from '../input-file.js';
 
 
 function metadataOf(pairs: string[] | undefined): Record<string, string> | undefined {
@@ -35,14 +35,7 @@ export async function objectPutCommand(argv: string[]): Promise<number> {
   const [path, target] = positionals;
   if (positionals.length !== 2 || !path || !target || !isDdcUrl(target)) throw usage(`expected a file (or -) and a ddc:// URL.\n  ${objectPutHelp}`);
   const url = parseDdcUrl(target, { requireKey: true });
-  let total: number | undefined;
-  if (path !== '-') {
-    const info = await stat(path).catch((cause: unknown) => {
-      throw new DdcError('DDC_INVALID_ARGUMENT', `cannot read ${path}`, { cause, hint: 'Check the path' });
-    });
-    if (!info.isFile()) throw new DdcError('DDC_INVALID_ARGUMENT', `${path} is not a regular file`, { hint: 'Put one file at a time' });
-    total = info.size;
-  }
+  const total = await inputFileSize(path);
   const contentType = values['content-type'] ?? (path === '-' ? undefined : contentTypeFor(path));
   const metadata = metadataOf(values.meta);
   const open = await openBucket(values, url.bucket, { needKeys: true });

@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
-import { stat } from 'node:fs/promises';
-import { DdcError } from '@ddc/core';
 import { clientFor, interruptSignal } from '../context.js';
 import { ProgressBar, printJson } from '../output.js';
 import { usage } from '../errors.js';
 import { isDdcUrl } from '../objects/url.js';
 import { objectPutCommand } from '../objects/lazy.js';
+import { inputFileSize } from '../input-file.js';
 
 export const putHelp = 'ddc put FILE|- [--cluster FILE] [--json]    store a file (or stdin); prints its root CID';
 
@@ -15,14 +14,7 @@ export async function putCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { cluster: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
   if (positionals.length !== 1) throw usage(`expected one file.\n  ${putHelp}`);
   const path = positionals[0]!;
-  let total: number | undefined;
-  if (path !== '-') {
-    const info = await stat(path).catch((cause: unknown) => {
-      throw new DdcError('DDC_INVALID_ARGUMENT', `cannot read ${path}`, { cause, hint: 'Check the path' });
-    });
-    if (!info.isFile()) throw new DdcError('DDC_INVALID_ARGUMENT', `${path} is not a regular file`, { hint: 'Put one file at a time' });
-    total = info.size;
-  }
+  const total = await inputFileSize(path);
   const client = await clientFor(values.cluster);
   const bar = new ProgressBar('put', total, !values.json && process.stderr.isTTY === true);
   try {

@@ -7,11 +7,11 @@
  */
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   DdcError, DEV_MNEMONIC, deriveUserKeys, isDdcError, openKeystore, parseKeystore, type KeystoreFile, type UserKeys,
 } from '@ddc/core';
 import { DEFAULT_DATA_DIR } from '../context.js';
+import { promptSecret } from '../prompt.js';
 
 export const KEYSTORE_FILE = 'keystore.json';
 
@@ -85,19 +85,7 @@ export async function writeKeystoreFile(file: string, keystore: KeystoreFile): P
   }
 }
 
-/** Reads one line from the terminal without echoing it. */
-export async function promptSecret(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
-    if (s.includes(question)) process.stderr.write(s);
-  };
-  try {
-    return await new Promise((ok) => rl.question(question, ok));
-  } finally {
-    rl.close();
-    process.stderr.write('\n');
-  }
-}
+export { promptSecret };
 
 export function canPrompt(): boolean {
   return process.stdin.isTTY === true && process.stderr.isTTY === true;

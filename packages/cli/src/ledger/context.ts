@@ -7,12 +7,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Hex } from 'viem';
 import { DdcError } from '@ddc/core';
 import { connectLedger, devAccounts, readDeploymentFile, DEV_CHAIN_ID, type Ledger } from '@ddc/ledger/node';
 import { DEFAULT_DATA_DIR } from '../context.js';
 import { usage } from '../errors.js';
+import { promptSecret } from '../prompt.js';
 
 /** parseArgs options every ledger command takes. */
 export const LEDGER_FLAGS = {
@@ -53,20 +53,6 @@ function checkKey(text: string, from: string): Hex {
   return hex;
 }
 
-async function prompt(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  // Echo nothing while the key is typed.
-  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
-    if (s.includes(question)) process.stderr.write(s);
-  };
-  try {
-    return await new Promise((ok) => rl.question(question, ok));
-  } finally {
-    rl.close();
-    process.stderr.write('\n');
-  }
-}
-
 function isLoopback(url: string): boolean {
   try {
     return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
@@ -87,7 +73,7 @@ export async function explicitKey(flags: LedgerFlags, options: { prompt: boolean
     }
     return checkKey(text, flags['key-file']);
   }
-  if (options.prompt && process.stdin.isTTY && process.stderr.isTTY) return checkKey(await prompt('private key (hex): '), 'the prompt');
+  if (options.prompt && process.stdin.isTTY && process.stderr.isTTY) return checkKey(await promptSecret('private key (hex): '), 'the prompt');
   return undefined;
 }
 

@@ -10,7 +10,7 @@ import {
   type EncryptionInfo, type ObjectRecord, type PublicIdentity, type RecordInput,
 } from '@ddc/core';
 import type { DdcClient } from '../client.js';
-import type { PutSource } from '../sources.js';
+import { chunksOf, type PutSource } from '../sources.js';
 import { BucketCredentials, parseToken } from './credentials.js';
 import { RecordReplicas } from './record-replicas.js';
 import type { FetchLike } from './node-http.js';
@@ -48,19 +48,6 @@ function unixSeconds(t: number | Date): number {
   if (!Number.isSafeInteger(s) || s <= 0) throw new DdcError('DDC_INVALID_ARGUMENT', `expiresAt ${String(t)} is not unix seconds or a Date`, { hint: 'Pass e.g. Math.floor(Date.now() / 1000) + 3600' });
   if (s > 1e11) throw new DdcError('DDC_INVALID_ARGUMENT', `expiresAt ${s} looks like milliseconds`, { hint: 'Pass unix seconds (Date.now() / 1000) or a Date' });
   return s;
-}
-
-async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
 }
 
 export class BucketHandle {

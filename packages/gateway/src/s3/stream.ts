@@ -34,20 +34,8 @@ export async function pipeToResponse(body: ReadableStream<Uint8Array>, res: Serv
   }
 }
 
-/** The chunks of a web stream as an async iterable. */
-export async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-    reader.releaseLock();
-  }
-}
+/** The chunks of a web stream as an async iterable (the SDK's). */
+export { chunksOf } from '@ddc/client';
 
 /** `chunks`, then `onEnd()` once they all passed (before the consumer sees the end). */
 export async function* thenRun(chunks: AsyncIterable<Uint8Array>, onEnd: () => void): AsyncGenerator<Uint8Array> {

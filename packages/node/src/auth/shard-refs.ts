@@ -10,11 +10,10 @@
  * any token, or by a peer), so anonymous PUTs write nothing unless a bucket already
  * claims the shard. Commits fsync before they resolve (as the store's index does).
  */
-import { mkdir, open as openFile, readFile, rename } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { storeVersion } from '../errors.js';
-import { fsyncDir } from '../store/fsync.js';
+import { checkOrInitMarker } from '../store/format.js';
 import { KeyedMutex } from '../store/keyed-mutex.js';
 
 export const AUTH_FORMAT = 'ddc-node-auth';
@@ -23,42 +22,6 @@ export const AUTH_VERSION = 1;
 export const UNOWNED = 0;
 const PRESENT = Buffer.from([1]);
 const MAX_BUCKET = Number.MAX_SAFE_INTEGER;
-
-async function writeDurably(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await openFile(tmp, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
-  await fsyncDir(join(file, '..'));
-}
-
-async function checkOrInitFormat(dir: string): Promise<void> {
-  const file = join(dir, 'FORMAT');
-  let text: string | undefined;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  if (text === undefined) {
-    await writeDurably(file, `${JSON.stringify({ format: AUTH_FORMAT, version: AUTH_VERSION })}\n`);
-    return;
-  }
-  let marker: { format?: unknown; version?: unknown };
-  try {
-    marker = JSON.parse(text) as typeof marker;
-  } catch {
-    throw storeVersion(dir, 'has a FORMAT file that is not JSON');
-  }
-  if (marker.format !== AUTH_FORMAT || marker.version !== AUTH_VERSION) {
-    throw storeVersion(dir, `holds ${JSON.stringify(marker.format)} version ${JSON.stringify(marker.version)}; this node reads ${AUTH_FORMAT} version ${AUTH_VERSION}`);
-  }
-}
 
 export class ShardRefs {
   /** Serializes the read-modify-write of one shard's claims (and its delete). */
@@ -73,7 +36,7 @@ export class ShardRefs {
   static async open(dataDir: string): Promise<ShardRefs> {
     const dir = join(dataDir, 'auth');
     await mkdir(dir, { recursive: true });
-    await checkOrInitFormat(dir);
+    await checkOrInitMarker(dir, { format: AUTH_FORMAT, version: AUTH_VERSION }, { what: 'DDC auth folder', requireFresh: false });
     const root = open({ path: join(dir, 'refs'), overlappingSync: false, noSync: false, noMetaSync: false, useWritemap: false, maxDbs: 2 });
     return new ShardRefs(root, root.openDB<Buffer, [string, number]>('refs', { encoding: 'binary' }));
   }

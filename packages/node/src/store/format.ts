@@ -13,10 +13,17 @@ export interface StoreFormat {
   version: number;
 }
 
-/** A fresh folder may already hold our own LOCK (taken before this check) and its leftovers. */
-const isLockFile = (name: string) => name === 'LOCK' || name.startsWith('LOCK.');
+export interface MarkerOptions {
+  /** What the folder holds, for messages ("DDC node store"). */
+  what: string;
+  /** Names a fresh folder may hold before its marker is written. */
+  ignore?: (name: string) => boolean;
+  /** Refuse a folder that holds files but no marker (default true). */
+  requireFresh?: boolean;
+}
 
-async function writeDurably(file: string, text: string): Promise<void> {
+/** Writes `text` to a temporary name, fsyncs it, renames it over `file` and fsyncs the folder. */
+export async function writeDurably(file: string, text: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   const fh = await open(tmp, 'w');
   try {
@@ -29,30 +36,43 @@ async function writeDurably(file: string, text: string): Promise<void> {
   await fsyncDir(join(file, '..'));
 }
 
-/** Checks the marker of an existing store, or writes one into an empty folder. */
-export async function checkOrInitFormat(layout: StoreLayout): Promise<StoreFormat> {
+/**
+ * The one FORMAT mechanism of every folder a node owns (piece store, records, auth): checks
+ * the marker `dir/FORMAT`, or writes `expected` into a fresh folder (`created`).
+ */
+export async function checkOrInitMarker(dir: string, expected: StoreFormat, o: MarkerOptions): Promise<{ marker: StoreFormat; created: boolean }> {
+  const file = join(dir, 'FORMAT');
   let text: string | undefined;
   try {
-    text = await readFile(layout.format, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   if (text === undefined) {
-    const others = (await readdir(layout.root)).filter((n) => !isLockFile(n));
-    if (others.length > 0) throw storeVersion(layout.root, `holds files (${others.slice(0, 3).join(', ')}) but no FORMAT marker, so it is not a DDC node store`);
-    const marker: StoreFormat = { format: STORE_FORMAT, version: STORE_VERSION };
-    await writeDurably(layout.format, `${JSON.stringify(marker)}\n`);
-    return marker;
+    if (o.requireFresh !== false) {
+      const others = (await readdir(dir)).filter((n) => !n.startsWith('FORMAT.tmp-') && !o.ignore?.(n));
+      if (others.length > 0) throw storeVersion(dir, `holds files (${others.slice(0, 3).join(', ')}) but no FORMAT marker, so it is not a ${o.what}`);
+    }
+    await writeDurably(file, `${JSON.stringify(expected)}\n`);
+    return { marker: { ...expected }, created: true };
   }
   let marker: Partial<StoreFormat>;
   try {
     marker = JSON.parse(text) as Partial<StoreFormat>;
   } catch {
-    throw storeVersion(layout.root, 'has a FORMAT file that is not JSON');
+    throw storeVersion(dir, 'has a FORMAT file that is not JSON');
   }
-  if (marker.format !== STORE_FORMAT) throw storeVersion(layout.root, `holds format ${JSON.stringify(marker.format)}, not ${STORE_FORMAT}`);
-  if (marker.version !== STORE_VERSION) {
-    throw storeVersion(layout.root, `holds ${STORE_FORMAT} version ${JSON.stringify(marker.version)}; this node reads version ${STORE_VERSION}`);
+  if (marker.format !== expected.format) throw storeVersion(dir, `holds format ${JSON.stringify(marker.format)}, not ${expected.format}`);
+  if (marker.version !== expected.version) {
+    throw storeVersion(dir, `holds ${expected.format} version ${JSON.stringify(marker.version)}; this node reads version ${expected.version}`);
   }
-  return { format: STORE_FORMAT, version: STORE_VERSION };
+  return { marker: { ...expected }, created: false };
+}
+
+/** A fresh folder may already hold our own LOCK (taken before this check) and its leftovers. */
+const isLockFile = (name: string) => name === 'LOCK' || name.startsWith('LOCK.');
+
+/** Checks the marker of an existing store, or writes one into an empty folder. */
+export async function checkOrInitFormat(layout: StoreLayout): Promise<StoreFormat> {
+  return (await checkOrInitMarker(layout.root, { format: STORE_FORMAT, version: STORE_VERSION }, { what: 'DDC node store', ignore: isLockFile })).marker;
 }
