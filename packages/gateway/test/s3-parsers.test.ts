@@ -17,22 +17,13 @@ import { AccessKeyStore } from '../src/keys/store.js';
 import { BucketNames, checkBucketName } from '../src/s3/bucket-names.js';
 import { checkConditions, parseRange } from '../src/s3/conditional.js';
 import { S3Error } from '../src/s3/errors.js';
+import { code } from './s3-code.js';
 import { decodeContinuation, encodeContinuation } from '../src/s3/list.js';
 import { metaFromHeaders, multipartEtag, objectHeaders } from '../src/s3/metadata.js';
 import { checkCompletion } from '../src/s3/multipart/ops.js';
 import { parseCopySource } from '../src/s3/objects.js';
 import { routeOf } from '../src/s3/request.js';
 import { escapeXml, parseXmlBody, textOf, children } from '../src/s3/xml.js';
-
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof S3Error, `not an S3Error: ${String(e)}`);
-    return e.code;
-  }
-  return 'ok';
-}
 
 test('ranges follow RFC 9110 for one range: a model of first-last, first- and -suffix', () => {
   fc.assert(fc.property(fc.nat(5000), fc.option(fc.nat(6000)), fc.option(fc.nat(6000)), (size, a, b) => {

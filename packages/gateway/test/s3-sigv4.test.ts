@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsChunkedDecoder, authenticate, headerMap, type SigV4Request } from '../src/auth/index.js';
 import { S3Error } from '../src/s3/errors.js';
+import { code } from './s3-code.js';
 
 const AKID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -37,16 +38,6 @@ class Sha256 {
 function request(method: string, url: string, headers: [string, string][]): SigV4Request {
   const q = url.indexOf('?');
   return { method, rawPath: q < 0 ? url : url.slice(0, q), rawQuery: q < 0 ? '' : url.slice(q + 1), headers: headerMap(headers.flat()) };
-}
-
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof S3Error, `not an S3Error: ${String(e)}`);
-    return e.code;
-  }
-  return 'ok';
 }
 
 test('AWS example: GET with header auth and a Range header', () => {
