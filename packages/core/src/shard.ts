@@ -174,24 +174,49 @@ export function isShardId(id: string): boolean {
   return /^[0-9a-f]{64}$/.test(id);
 }
 
-/** Splits already-coded shard payloads into v1 shards (roots computed here). */
+/** Splits already-coded shard payloads into v1 shards (roots computed here), copying each into a new array. */
 export function buildStripe(pieceCid: CID, pieceLength: number, k: number, m: number, payloads: readonly Uint8Array[]): EncodedShard[] {
   validateStripeParams(k, m);
   const shardLength = shardLengthFor(pieceLength, k);
   if (payloads.length !== k + m || payloads.some((p) => p.length !== shardLength)) {
     throw new DdcError('DDC_INVALID_ARGUMENT', `a stripe needs ${k + m} payloads of ${shardLength} bytes`);
   }
-  const base = { version: SHARD_VERSION, pieceCid, k, m, pieceLength, shardLength };
+  const head = headerLength(pieceCid.bytes.length, k, m);
+  const buffers = payloads.map((p) => {
+    const bytes = new Uint8Array(head + shardLength);
+    bytes.set(p, head);
+    return bytes;
+  });
   // Replicas share one payload object: hash it once.
   const payloadRoots = new Map<Uint8Array, Uint8Array>();
-  const rootOf = (p: Uint8Array) => payloadRoots.get(p) ?? payloadRoots.set(p, merkleRoot(p)).get(p)!;
-  const roots = payloads.map((p, index) => shardRoot({ ...base, index }, rootOf(p)));
-  return payloads.map((payload, index) => {
+  const rootOf = (i: number) => {
+    const p = payloads[i]!;
+    return payloadRoots.get(p) ?? payloadRoots.set(p, merkleRoot(p)).get(p)!;
+  };
+  return seal(pieceCid, pieceLength, k, m, buffers, rootOf);
+}
+
+/**
+ * Seals a stripe coded in place: each buffer is `headerLength(cid, k, m) + shardLength(pieceLength, k)`
+ * bytes with its payload already after the header space. The roots are computed and every header is
+ * written into its buffer, which becomes the shard's `bytes` (no copy: callers may pool the buffers).
+ */
+export function sealStripe(pieceCid: CID, pieceLength: number, k: number, m: number, buffers: readonly Uint8Array[]): EncodedShard[] {
+  validateStripeParams(k, m);
+  const head = headerLength(pieceCid.bytes.length, k, m);
+  const size = head + shardLengthFor(pieceLength, k);
+  if (buffers.length !== k + m || buffers.some((b) => b.length !== size)) {
+    throw new DdcError('DDC_INVALID_ARGUMENT', `a stripe needs ${k + m} buffers of ${size} bytes (header space, then the payload)`);
+  }
+  return seal(pieceCid, pieceLength, k, m, buffers, (i) => merkleRoot(buffers[i]!.subarray(head)));
+}
+
+function seal(pieceCid: CID, pieceLength: number, k: number, m: number, buffers: readonly Uint8Array[], payloadRoot: (index: number) => Uint8Array): EncodedShard[] {
+  const base = { version: SHARD_VERSION, pieceCid, k, m, pieceLength, shardLength: shardLengthFor(pieceLength, k) };
+  const roots = buffers.map((_, index) => shardRoot({ ...base, index }, payloadRoot(index)));
+  return buffers.map((bytes, index) => {
     const header: ShardHeader = { ...base, index, roots };
-    const head = encodeShardHeader(header);
-    const bytes = new Uint8Array(head.length + payload.length);
-    bytes.set(head, 0);
-    bytes.set(payload, head.length);
+    bytes.set(encodeShardHeader(header), 0);
     return { id: toHex(roots[index]!), header, bytes };
   });
 }

@@ -115,23 +115,34 @@ export async function encryptChunk(key: DekKey, oid: Uint8Array, index: number, 
   return new Uint8Array(await subtle().encrypt(params, await webKey(key), plain as Uint8Array<ArrayBuffer>));
 }
 
-/** Decrypts one chunk; a wrong key, place, object or final flag, or any changed byte, is DDC_DECRYPT_FAILED. */
-export async function decryptChunk(key: DekKey, oid: Uint8Array, index: number, final: boolean, cipher: Uint8Array): Promise<Uint8Array> {
+/**
+ * Decrypts one chunk; a wrong key, place, object or final flag, or any changed byte, is DDC_DECRYPT_FAILED.
+ * `cipher` is read (or copied, by Web Crypto) before this returns, so the caller may reuse it at once.
+ */
+export function decryptChunk(key: DekKey, oid: Uint8Array, index: number, final: boolean, cipher: Uint8Array): Promise<Uint8Array> {
   if (cipher.length < ENC_TAG_SIZE || cipher.length > CIPHER_CHUNK) {
-    throw new DdcError('DDC_CIPHERTEXT_TRUNCATED', `ciphertext chunk ${index} is ${cipher.length} bytes, not ${ENC_TAG_SIZE}..${CIPHER_CHUNK}`);
+    return Promise.reject(new DdcError('DDC_CIPHERTEXT_TRUNCATED', `ciphertext chunk ${index} is ${cipher.length} bytes, not ${ENC_TAG_SIZE}..${CIPHER_CHUNK}`));
   }
+  let result: Promise<Uint8Array>;
   try {
     const params = chunkParams(oid, index, final);
-    if (aesGcm) return await aesGcm.decrypt(key.raw, params.iv as Uint8Array, params.additionalData as Uint8Array, cipher);
-    return new Uint8Array(await subtle().decrypt(params, await webKey(key), cipher as Uint8Array<ArrayBuffer>));
+    if (aesGcm) result = Promise.resolve(aesGcm.decrypt(key.raw, params.iv as Uint8Array, params.additionalData as Uint8Array, cipher));
+    else if (key.web) result = subtle().decrypt(params, key.web, cipher as Uint8Array<ArrayBuffer>).then((b) => new Uint8Array(b));
+    else {
+      const copy = cipher.slice(); // the key is imported first: keep the bytes as they are now
+      result = webKey(key).then((k) => subtle().decrypt(params, k, copy)).then((b) => new Uint8Array(b));
+    }
   } catch (e) {
+    result = Promise.reject(e);
+  }
+  return result.catch((e: unknown) => {
     if (e instanceof DdcError) throw e;
     throw new DdcError('DDC_DECRYPT_FAILED', `chunk ${index} of the object does not decrypt`, {
       hint: 'The bytes were changed, reordered or belong to another object, or the data key is wrong',
       cause: e,
       details: { chunk: index },
     });
-  }
+  });
 }
 
 function assertSize(plainSize: number): void {
@@ -276,6 +287,8 @@ export interface DecryptStreamOptions extends CipherStreamOptions {
   plainSize: number;
   /** Only these plaintext bytes; the input is then exactly cipherRangeFor(range, plainSize). */
   range?: { start: number; end: number };
+  /** Called with each input chunk once its bytes have been used, so its memory may be reused. */
+  onConsumed?: (chunk: Uint8Array) => void;
 }
 
 /**
@@ -287,7 +300,7 @@ export function createDecryptStream(dek: Uint8Array, oid: Uint8Array, opts: Decr
   assertDek(dek);
   assertObjectId(oid);
   const objectId = Uint8Array.from(oid);
-  const { plainSize, range, signal } = opts;
+  const { plainSize, range, signal, onConsumed } = opts;
   const chunks = chunkCount(plainSize);
   const plainStart = range ? range.start : 0;
   const plainEnd = range ? range.end : plainSize;
@@ -335,7 +348,7 @@ export function createDecryptStream(dek: Uint8Array, oid: Uint8Array, opts: Decr
       while (off < input.length) {
         const size = plainLength(index, plainSize) + ENC_TAG_SIZE;
         if (curLen === 0 && input.length - off >= size) {
-          await submit(input.subarray(off, off + size)); // Web Crypto copies its input at once
+          await submit(input.subarray(off, off + size)); // decryptChunk reads its input before it returns
           off += size;
           continue;
         }
@@ -349,6 +362,7 @@ export function createDecryptStream(dek: Uint8Array, oid: Uint8Array, opts: Decr
           curLen = 0; // reused: the job copied it
         }
       }
+      onConsumed?.(input);
     },
     async flush() {
       try {

@@ -13,6 +13,8 @@ export interface ErasureCoder {
   readonly backend: GfKernel['name'];
   /** data: k shards of equal length. Returns the m parity shards (new arrays). */
   encode(data: readonly Uint8Array[]): Uint8Array[];
+  /** Like encode, into the m given arrays of the data shards' length (views into pooled shard buffers). */
+  encodeInto(data: readonly Uint8Array[], parity: readonly Uint8Array[]): void;
   /** shards: length k+m, undefined where missing. Returns all k+m (present ones as-is, missing ones rebuilt). */
   reconstruct(shards: readonly (Uint8Array | undefined)[]): Uint8Array[];
   /** Like reconstruct, but rebuilds and returns only the k data shards (cheaper when parity is missing too). */
@@ -74,8 +76,18 @@ class ReedSolomon implements ErasureCoder {
     }
     const len = sameLength(data);
     const parity = Array.from({ length: this.m }, () => new Uint8Array(len));
-    if (this.m > 0) this.kernel.apply(this.parity, data, parity);
+    this.encodeInto(data, parity);
     return parity;
+  }
+
+  encodeInto(data: readonly Uint8Array[], parity: readonly Uint8Array[]): void {
+    if (data.length !== this.k || parity.length !== this.m) {
+      throw new DdcError('DDC_INVALID_ARGUMENT', `encodeInto got ${data.length} data and ${parity.length} parity shards, expected k=${this.k} and m=${this.m}`, {
+        hint: 'Pass exactly k data shards and m parity arrays',
+      });
+    }
+    const len = sameLength([...data, ...parity]);
+    if (this.m > 0 && len > 0) this.kernel.apply(this.parity, data, parity);
   }
 
   reconstruct(shards: readonly (Uint8Array | undefined)[]): Uint8Array[] {

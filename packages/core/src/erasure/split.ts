@@ -36,21 +36,24 @@ export function splitData(data: Uint8Array, k: number): Uint8Array[] {
   return shards;
 }
 
-/** The first `length` bytes of the concatenated data shards, as a new array. */
-export function joinData(dataShards: readonly Uint8Array[], length: number): Uint8Array {
+/** The first `length` bytes of the concatenated data shards, in `out` (exactly `length` bytes) or a new array. */
+export function joinData(dataShards: readonly Uint8Array[], length: number, out?: Uint8Array): Uint8Array {
   const total = dataShards.reduce((n, s) => n + s.length, 0);
   if (!Number.isSafeInteger(length) || length < 0 || length > total) {
     throw new DdcError('DDC_INVALID_ARGUMENT', `cannot join ${length} bytes from data shards holding ${total}`, {
       hint: 'Pass the k data shards (reconstructed if needed) and the original piece length',
     });
   }
-  const out = new Uint8Array(length);
+  if (out !== undefined && out.length !== length) {
+    throw new DdcError('DDC_INVALID_ARGUMENT', `joinData needs an output of ${length} bytes, got ${out.length}`);
+  }
+  const target = out ?? new Uint8Array(length);
   let off = 0;
   for (const s of dataShards) {
     if (off >= length) break;
     const part = s.subarray(0, Math.min(s.length, length - off));
-    out.set(part, off);
+    target.set(part, off);
     off += part.length;
   }
-  return out;
+  return target;
 }

@@ -10,6 +10,19 @@ export interface ChunkOptions {
   signal?: AbortSignal | undefined;
   /** Called after each input buffer is consumed with the total bytes read so far. */
   onProgress?: ((bytesRead: number) => void) | undefined;
+  /** Where a chunk that straddles input buffers is assembled (`size` bytes, any contents); a new array by default. */
+  allocate?: ((size: number) => Uint8Array) | undefined;
+}
+
+function join(pieces: Uint8Array[], total: number, allocate: ((size: number) => Uint8Array) | undefined): Uint8Array {
+  if (!allocate) return concatBytes(pieces, total);
+  const out = allocate(total);
+  let off = 0;
+  for (const p of pieces) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
 
 export async function* fixedSizeChunks(
@@ -17,7 +30,7 @@ export async function* fixedSizeChunks(
   chunkSize: number,
   options: ChunkOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const { signal, onProgress } = options;
+  const { signal, onProgress, allocate } = options;
   let pieces: Uint8Array[] = [];
   let pending = 0;
   let emitted = false;
@@ -44,7 +57,7 @@ export async function* fixedSizeChunks(
       pending += take;
       off += take;
       if (pending === chunkSize) {
-        const chunk = concatBytes(pieces, pending);
+        const chunk = join(pieces, pending, allocate);
         pieces = [];
         pending = 0;
         emitted = true;
@@ -55,5 +68,5 @@ export async function* fixedSizeChunks(
     if (buf.length > 0) onProgress?.(bytesRead);
   }
   throwIfAborted(signal);
-  if (pending > 0 || !emitted) yield pieces.length === 1 ? pieces[0]! : concatBytes(pieces, pending);
+  if (pending > 0 || !emitted) yield pieces.length === 1 ? pieces[0]! : join(pieces, pending, allocate);
 }

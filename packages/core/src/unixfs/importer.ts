@@ -22,6 +22,12 @@ export interface ImportFileOptions {
   signal?: AbortSignal;
   /** Called with the total bytes read from the source, after each source chunk. */
   onProgress?: (bytesRead: number) => void;
+  /**
+   * Where a leaf assembled from several source chunks is put (`size` bytes, any contents). The
+   * importer reads it only while hashing it: a caller that gets its blocks from a pool may take the
+   * bytes back once it has used the block.
+   */
+  allocateLeaf?: (size: number) => Uint8Array;
 }
 
 export interface ImportResult {
@@ -53,7 +59,7 @@ export async function* importFile(
   const tree = new BalancedTree(maxChildren);
   let blocks = 0;
 
-  for await (const chunk of fixedSizeChunks(source, chunkSize, { signal, onProgress: options.onProgress })) {
+  for await (const chunk of fixedSizeChunks(source, chunkSize, { signal, onProgress: options.onProgress, allocate: options.allocateLeaf })) {
     throwIfAborted(signal);
     const cid = cidOf(RAW_CODEC, chunk);
     blocks++;
