@@ -74,6 +74,23 @@ test('a random 64 MiB object streams in and out byte-identical', async () => {
   assert.equal(h.digest('hex'), createHash('sha256').update(bytes).digest('hex'));
 });
 
+test('getRecyclable: chunks given back and scribbled over never change later chunks', async () => {
+  const [cid, bytes] = [...stored].find(([, b]) => b.length === 10 * MiB)!;
+  for (const range of [undefined, { offset: MiB - 3, length: 3 * MiB + 10 }]) {
+    const { body, recycle } = client.getRecyclable(cid, range ? { range } : {});
+    const parts: Buffer[] = [];
+    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+      parts.push(Buffer.from(chunk)); // a copy: the chunk itself goes back to the client
+      chunk.fill(0xee);
+      recycle(chunk);
+    }
+    const want = range ? bytes.subarray(range.offset, range.offset + range.length) : bytes;
+    assert.ok(Buffer.concat(parts).equals(want), `range ${JSON.stringify(range)}`);
+  }
+  // A plain get afterwards, from the same pools, is still right.
+  assert.deepEqual(await client.getBytes(cid), bytes);
+});
+
 test('ranges return exactly the requested slice', async () => {
   const [cid, bytes] = [...stored].find(([, b]) => b.length === 10 * MiB)!;
   for (const [offset, length] of [[0, 1], [MiB - 3, 7], [5 * MiB + 11, 2 * MiB], [10 * MiB - 5, 100], [10 * MiB, 0], [123, undefined]] as const) {

@@ -14,6 +14,7 @@ import { requestSigner, type RequestSigner } from './request-signer.js';
 import { NodeHealth } from './node-health.js';
 import { toChunks, type PutSource } from './sources.js';
 import { encodePiece } from './put/encode-piece.js';
+import { BufferPool } from './buffer-pool.js';
 import { uploadStripe, type MissingShard } from './put/upload.js';
 import { fetchPiece } from './get/fetch-piece.js';
 import { inspectPiece, type PieceReport } from './inspect.js';
@@ -69,6 +70,12 @@ export interface PlatformHooks {
 export class DdcClient {
   private readonly opts: ResolvedOptions;
   private readonly health: NodeHealth;
+  /** Shard buffers of puts in flight, reused from piece to piece. */
+  private readonly shardPool: BufferPool;
+  /** Leaves the importer assembles from a source's smaller chunks, given back once coded into shards. */
+  private readonly leafPool = new BufferPool(4);
+  /** Pieces read for getRecyclable, given back by its consumer. */
+  private readonly piecePool: BufferPool;
   /** Signs this client's requests to nodes (options.identity, or a key made for this client). */
   readonly signer: RequestSigner;
 
@@ -78,6 +85,8 @@ export class DdcClient {
     this.opts = resolveOptions(options, membership, transport);
     this.health = new NodeHealth(this.opts.nodeCooldownMs);
     this.signer = requestSigner(this.opts.identity);
+    this.shardPool = new BufferPool(this.opts.piecesInFlight * 8);
+    this.piecePool = new BufferPool(this.opts.readAhead + 4);
   }
 
   /** The key pair that signs this client's requests. */
@@ -105,7 +114,7 @@ export class DdcClient {
     const signal = this.operationSignal(options.signal);
     const view = await this.cluster(signal);
     const chunks = toChunks(source, this.platform.openFile);
-    const blocks = importFile(chunks, signal ? { signal } : {});
+    const blocks = importFile(chunks, { ...(signal ? { signal } : {}), allocateLeaf: (size) => this.leafPool.take(size) });
     const missingShards: MissingShard[] = [];
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
@@ -149,23 +158,36 @@ export class DdcClient {
     throwIfAborted(signal);
     const layout = stripeLayout(block.bytes.length, view);
     const homes = placeStripe(block.cid.bytes, view.nodes, layout.count);
-    const shards = encodePiece(block.cid, block.bytes, layout);
-    return uploadStripe(shards, homes, layout, {
-      transport: this.opts.transport,
-      retry: this.opts.retry,
-      health: this.health,
-      signer: this.signer,
-      ...(token ? { token } : {}),
-      ...(signal ? { signal } : {}),
-    });
+    const pool = layout.replicated ? undefined : this.shardPool;
+    const shards = encodePiece(block.cid, block.bytes, layout, pool);
+    // The shards hold copies now (the pool ignores a leaf that is a view of the caller's bytes).
+    this.leafPool.give(block.bytes);
+    try {
+      return await uploadStripe(shards, homes, layout, {
+        transport: this.opts.transport,
+        retry: this.opts.retry,
+        health: this.health,
+        signer: this.signer,
+        ...(token ? { token } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } finally {
+      // Every PUT of the stripe has settled (a 2xx means the node read the whole body), so nothing sends these bytes any more.
+      if (pool) for (const s of shards) pool.give(s.bytes);
+    }
   }
 
   /** A verified block getter over the cluster, for the UnixFS exporter and walker. */
-  private blockGetter(view: ClusterView) {
+  private blockGetter(view: ClusterView, recyclable = false) {
     const cache = this.opts.blockCache;
+    // Cached pieces live on in the cache, so they never come from the pool.
+    const piecePool = recyclable && !cache ? this.piecePool : undefined;
     const fetch = (cid: CID, signal?: AbortSignal, hint?: BlockHint) => {
       const expected = cid.code === RAW_CODEC && hint?.fileBytes !== undefined ? hint.fileBytes : undefined;
-      const ctx = { transport: this.opts.transport, health: this.health, hedgeAfterMs: this.opts.hedgeAfterMs, ...(signal ? { signal } : {}) };
+      const ctx = {
+        transport: this.opts.transport, health: this.health, hedgeAfterMs: this.opts.hedgeAfterMs,
+        ...(signal ? { signal } : {}), ...(piecePool && cid.code === RAW_CODEC ? { piecePool } : {}),
+      };
       return fetchPiece(cid, view, ctx, expected);
     };
     if (!cache) return fetch;
@@ -198,12 +220,12 @@ export class DdcClient {
 
   /** Streams the file (or a range of it). Every byte is verified before it is returned. */
   /** The verified bytes of the file (or range) as they are read, for get() and getBytes(). */
-  private async *read(cidInput: CidInput, options: GetOptions): AsyncGenerator<Uint8Array> {
+  private async *read(cidInput: CidInput, options: GetOptions, recyclable = false): AsyncGenerator<Uint8Array> {
     const cid = typeof cidInput === 'string' ? parseCid(cidInput) : cidInput;
     const { range } = options;
     const signal = this.operationSignal(options.signal);
     const view = await this.cluster(signal);
-    yield* exportFile(cid, this.blockGetter(view), {
+    yield* exportFile(cid, this.blockGetter(view, recyclable), {
       concurrency: this.opts.readAhead,
       getBlockVerifies: true,
       ...(signal ? { signal } : {}),
@@ -212,11 +234,26 @@ export class DdcClient {
   }
 
   get(cidInput: CidInput, options: GetOptions = {}): ReadableStream<Uint8Array> {
+    return this.stream(cidInput, options, false);
+  }
+
+  /**
+   * Like get(), for a reader that is done with each chunk as soon as it has used it (a decrypt
+   * stream, a hash): handing a chunk back with `recycle` lets the client read later pieces into
+   * its memory. A recycled chunk must not be read again.
+   */
+  getRecyclable(cidInput: CidInput, options: GetOptions = {}): { body: ReadableStream<Uint8Array>; recycle(chunk: Uint8Array): void } {
+    const pool = this.piecePool;
+    // The pool takes back only the pieces it joined: views (a range's ends), cached pieces and strangers are ignored.
+    return { body: this.stream(cidInput, options, true), recycle: (chunk) => pool.give(chunk) };
+  }
+
+  private stream(cidInput: CidInput, options: GetOptions, recyclable: boolean): ReadableStream<Uint8Array> {
     if (typeof cidInput === 'string') parseCid(cidInput); // a bad CID fails here, not at the first read
     const { onProgress } = options;
     let iterator: AsyncGenerator<Uint8Array> | undefined;
     let bytes = 0;
-    const start = async () => this.read(cidInput, options);
+    const start = async () => this.read(cidInput, options, recyclable);
     return new ReadableStream<Uint8Array>(
       {
         async pull(controller) {

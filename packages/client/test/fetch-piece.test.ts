@@ -107,3 +107,35 @@ test('shards that each match their roots but not the CID are refused together', 
   await assert.rejects(fetchPiece(cid, view, { transport, health, hedgeAfterMs: 10_000 }, piece.length), { code: 'DDC_PIECE_UNRECOVERABLE' });
   assert.ok(nodes.filter((n) => health.badAnswers(n.id) > 0).length >= 4);
 });
+
+test('every shard body is given back once the piece is read, and the piece shares no memory with them', async () => {
+  for (const [length, liarIndex] of [[1024 * 1024, 1], [1024 * 1024, -1], [1000, -1]] as const) {
+    const piece = bytesOf(length, 7);
+    const cid = cidOf(0x55, piece);
+    const shards = encodePiece(cid, piece, stripeLayout(piece.length, view));
+    const homes = placeStripe(cid.bytes, nodes, shards.length);
+    const liar = liarIndex >= 0 ? homes[liarIndex]!.id : undefined;
+    const { transport } = memoryTransport(cid, shards, (id, b) => (id === liar ? flipPayloadByte(b) : Uint8Array.from(b)));
+    const handedOut: Uint8Array[] = [];
+    const released: Uint8Array[] = [];
+    const get = transport.getPieceShard.bind(transport);
+    transport.getPieceShard = async (...args) => {
+      const b = await get(...args);
+      handedOut.push(b);
+      return b;
+    };
+    transport.releaseShard = (b) => released.push(b);
+    const got = await fetchPiece(cid, view, { transport, health: new NodeHealth(), hedgeAfterMs: 10_000 }, piece.length);
+    const kept = handedOut.filter((b) => !released.includes(b));
+    if (length >= view.replicationThreshold) {
+      assert.equal(kept.length, 0, `${length}: every body came back`);
+      assert.ok(handedOut.length >= 4);
+    } else {
+      // A replicated piece is a view into the one copy it was read from: that one stays with the caller.
+      assert.deepEqual(kept.map((b) => b.buffer), [got.buffer]);
+    }
+    assert.equal(new Set(released).size, released.length, 'nothing is given back twice');
+    for (const b of released) b.fill(0xee); // reused by the next read
+    assert.deepEqual(got, piece, `${length}: the piece is unchanged by reuse of the bodies`);
+  }
+});

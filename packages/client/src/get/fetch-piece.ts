@@ -18,6 +18,7 @@ import {
   type CID, type ClusterNode, type ShardHeader,
 } from '@ddc/core';
 import type { Transport } from '../transport/types.js';
+import type { BufferPool } from '../buffer-pool.js';
 import type { NodeHealth } from '../node-health.js';
 import type { ClusterView } from '../membership.js';
 
@@ -26,6 +27,8 @@ export interface PieceFetchContext {
   health: NodeHealth;
   hedgeAfterMs: number;
   signal?: AbortSignal;
+  /** Where a coded piece is joined (the reader gives pieces back once consumed); a new array otherwise. */
+  piecePool?: BufferPool;
 }
 
 interface Attempt {
@@ -91,10 +94,16 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
     let done = false;
     let discovery: 'not yet' | 'running' | 'done' = 'not yet';
     let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
+    // Every shard body received, given back to the transport once the piece is settled.
+    const received: Uint8Array[] = [];
+    const release = (bytes: Uint8Array) => ctx.transport.releaseShard?.(bytes);
 
     const finish = (err: unknown, bytes?: Uint8Array) => {
       if (done) return;
       done = true;
+      // A k = 1 piece is a view into its shard: that one is the caller's now.
+      for (const b of received) if (b.buffer !== bytes?.buffer) release(b);
+      received.length = 0;
       clearTimeout(hedgeTimer);
       ctx.signal?.removeEventListener('abort', onOuterAbort);
       // Cancel what still runs (hedges, parity, discovery); abort() without a reason would build a DOMException per piece.
@@ -162,11 +171,12 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
         const data = dataPresent
           ? slots.slice(0, header.k).map((x) => x!.payload)
           : createErasureCoder(header.k, header.m).reconstructData(slots.map((x) => x?.payload));
-        piece = joinData(data, header.pieceLength);
+        piece = joinData(data, header.pieceLength, ctx.piecePool?.take(header.pieceLength));
       }
       try {
         verifyBlock(cid, piece);
       } catch {
+        if (header.k > 1) ctx.piecePool?.give(piece);
         // Find the shards that do not match their own roots; if there are none, the headers were forged together.
         if (!checkGroup(key, group)) return;
         failedGroups.add(key);
@@ -263,7 +273,9 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
         ctx.transport.getPieceShard(node.url, cid.toString(), index, controller.signal).then(
           (bytes) => {
             inFlight--;
-            if (!done) onShard(attempt, bytes);
+            if (done) return release(bytes);
+            received.push(bytes);
+            onShard(attempt, bytes);
             exhausted();
           },
           (e: unknown) => {

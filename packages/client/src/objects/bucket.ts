@@ -171,14 +171,16 @@ export class BucketHandle {
     const enc = record.encryption;
     if (!enc) {
       plainRange(o.range, record.size); // refuses a range outside the object before any fetch
-      return { record, body: this.client.get(cid, { ...signal, ...progress, ...(o.range ? { range: o.range } : {}) }) };
+      return { record, ...this.client.getRecyclable(cid, { ...signal, ...progress, ...(o.range ? { range: o.range } : {}) }) };
     }
     const dek = await openDataKey(enc, key, this.creds.keys, o.groupShares);
     const range = plainRange(o.range, enc.size);
     const fetchRange = cipherFetchRange(range, enc);
-    if (fetchRange === null) return { record, body: emptyStream() };
-    const ciphertext = this.client.get(cid, { ...signal, ...progress, ...(fetchRange ? { range: fetchRange } : {}) });
-    return { record, body: decryptStream(ciphertext, dek, enc, range, o.signal) };
+    if (fetchRange === null) return { record, body: emptyStream(), recycle: noRecycle };
+    // Each ciphertext piece is dead once decrypted: the client reads later pieces into its memory.
+    const ciphertext = this.client.getRecyclable(cid, { ...signal, ...progress, ...(fetchRange ? { range: fetchRange } : {}) });
+    // The plaintext chunks are the cipher's own arrays, not the client's: nothing to take back.
+    return { record, body: decryptStream(ciphertext.body, dek, enc, range, o.signal, ciphertext.recycle), recycle: noRecycle };
   }
 
   /** The whole object in memory (small objects; stream large ones with get). */
@@ -323,7 +325,8 @@ export class BucketHandle {
     // Re-encrypt: ciphertext in, plaintext through, new ciphertext out, one stream (constant memory).
     const dek2 = generateDek();
     const oid2 = generateObjectId();
-    const plain = decryptStream(this.client.get(rec.cid!, o.signal ? { signal: o.signal } : {}), dek, enc, undefined, o.signal);
+    const old = this.client.getRecyclable(rec.cid!, o.signal ? { signal: o.signal } : {});
+    const plain = decryptStream(old.body, dek, enc, undefined, o.signal, old.recycle);
     const enc2 = encryptChunks(chunksOf(plain), dek2, oid2, o.signal);
     const put = await this.client.put(enc2.ciphertext, { token: this.creds.shardToken(), ...(o.signal ? { signal: o.signal } : {}) });
     const group = enc.group && members.length >= Math.max(2, enc.group.t) ? await sealDekToGroup(dek2, members, enc.group.t, oid2) : null;
@@ -348,3 +351,4 @@ export class BucketHandle {
   }
 }
 
+function noRecycle(): void {}

@@ -62,6 +62,10 @@ export function cipherFetchRange(range: { start: number; end: number } | undefin
   return { offset: cr.start, length: cr.end - cr.start };
 }
 
-export function decryptStream(ciphertext: ReadableStream<Uint8Array>, dek: Uint8Array, enc: EncryptionInfo, range: { start: number; end: number } | undefined, signal?: AbortSignal): ReadableStream<Uint8Array> {
-  return ciphertext.pipeThrough(createDecryptStream(dek, enc.oid, { plainSize: enc.size, ...(range ? { range } : {}), ...(signal ? { signal } : {}) }));
+/** `recycle`: where each ciphertext chunk goes once decrypted (DdcClient.getRecyclable's). */
+export function decryptStream(
+  ciphertext: ReadableStream<Uint8Array>, dek: Uint8Array, enc: EncryptionInfo, range: { start: number; end: number } | undefined, signal?: AbortSignal,
+  recycle?: (chunk: Uint8Array) => void,
+): ReadableStream<Uint8Array> {
+  return ciphertext.pipeThrough(createDecryptStream(dek, enc.oid, { plainSize: enc.size, ...(range ? { range } : {}), ...(signal ? { signal } : {}), ...(recycle ? { onConsumed: recycle } : {}) }));
 }

@@ -59,6 +59,11 @@ export interface ObjectGetResult {
   record: ObjectRecord;
   /** The object's bytes (decrypted), verified as they are read. */
   body: ReadableStream<Uint8Array>;
+  /**
+   * Optional: hands back a chunk of `body` the reader is done with (written out, hashed), so the
+   * client reads later pieces into its memory instead of allocating. The chunk must not be read again.
+   */
+  recycle(chunk: Uint8Array): void;
 }
 
 export interface ListObjectsOptions {

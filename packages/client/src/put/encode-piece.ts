@@ -1,12 +1,33 @@
 /** Turns one piece (a DAG block) into its stripe of v1 shards. */
-import { buildStripe, createErasureCoder, splitData, type CID, type EncodedShard, type StripeLayout } from '@ddc/core';
+import { buildStripe, createErasureCoder, headerLength, sealStripe, shardLengthFor, splitData, type CID, type EncodedShard, type StripeLayout } from '@ddc/core';
+import type { BufferPool } from '../buffer-pool.js';
 
-export function encodePiece(cid: CID, bytes: Uint8Array, layout: StripeLayout): EncodedShard[] {
+/**
+ * With a pool, a coded stripe is built in place in pooled buffers (header space, then the
+ * payload): the data is copied in once, parity is coded straight into its shards, and the
+ * headers are written last. The caller gives the shards' `bytes` back when they are sent.
+ */
+export function encodePiece(cid: CID, bytes: Uint8Array, layout: StripeLayout, pool?: BufferPool): EncodedShard[] {
   if (layout.replicated) {
     // m + 1 identical copies: the same array object lets buildStripe hash it once.
     return buildStripe(cid, bytes.length, 1, layout.m, new Array<Uint8Array>(layout.count).fill(bytes));
   }
-  const data = splitData(bytes, layout.k);
-  const parity = createErasureCoder(layout.k, layout.m).encode(data);
-  return buildStripe(cid, bytes.length, layout.k, layout.m, [...data, ...parity]);
+  const { k, m } = layout;
+  const coder = createErasureCoder(k, m);
+  if (!pool) {
+    const data = splitData(bytes, k);
+    return buildStripe(cid, bytes.length, k, m, [...data, ...coder.encode(data)]);
+  }
+  const shardLength = shardLengthFor(bytes.length, k);
+  const head = headerLength(cid.bytes.length, k, m);
+  const buffers = Array.from({ length: k + m }, () => pool.take(head + shardLength));
+  const payloads = buffers.map((b) => b.subarray(head));
+  for (let i = 0; i < k; i++) {
+    // klauspost's Split layout: consecutive slices, the tail zero-padded.
+    const part = bytes.subarray(Math.min(i * shardLength, bytes.length), Math.min((i + 1) * shardLength, bytes.length));
+    payloads[i]!.set(part);
+    if (part.length < shardLength) payloads[i]!.fill(0, part.length);
+  }
+  coder.encodeInto(payloads.slice(0, k), payloads.slice(k));
+  return sealStripe(cid, bytes.length, k, m, buffers);
 }

@@ -18,6 +18,8 @@ export interface Transport {
   deleteShard(baseUrl: string, id: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<void>;
   /** The shard the node holds for (piece, index); rejects with DDC_SHARD_NOT_FOUND if none. */
   getPieceShard(baseUrl: string, pieceCid: string, index: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Gives back a getPieceShard answer the caller will never read again, so the transport may reuse its memory. */
+  releaseShard?(bytes: Uint8Array): void;
   /** What the node holds of a piece. */
   listPiece(baseUrl: string, pieceCid: string, signal?: AbortSignal): Promise<PieceShardInfo[]>;
   close?(): Promise<void>;

@@ -3,10 +3,13 @@
  * fetch for 1 MiB bodies. Node only (imported by the Node entry).
  */
 import { Agent } from 'undici';
+import { BufferPool } from '../buffer-pool.js';
 import type { PieceShardInfo, Transport } from './types.js';
 import { errorFromResponse, networkError } from './http-errors.js';
 
 export interface UndiciTransportOptions {
+  /** Shard bodies kept for reuse, per size (releaseShard gives them back). */
+  pooledShards?: number;
   /** Sockets per node. */
   connections?: number;
   /** Give up on a response that has not started within this many ms. */
@@ -16,8 +19,10 @@ export interface UndiciTransportOptions {
 
 export class UndiciTransport implements Transport {
   private readonly agent: Agent;
+  private readonly shardPool: BufferPool;
 
   constructor(options: UndiciTransportOptions = {}) {
+    this.shardPool = new BufferPool(options.pooledShards ?? 64);
     this.agent = new Agent({
       connections: options.connections ?? 16,
       keepAliveTimeout: 30_000,
@@ -92,11 +97,17 @@ export class UndiciTransport implements Transport {
     const path = `/v1/pieces/${pieceCid}/${index}`;
     const url = baseUrl + path;
     const res = await this.call(baseUrl, path, 'GET', signal);
+    const length = Number(res.headers['content-length']);
     try {
-      return new Uint8Array(await res.body.arrayBuffer());
+      if (!Number.isSafeInteger(length) || length < 0 || length > MAX_POOLED_BODY) return new Uint8Array(await res.body.arrayBuffer());
+      return await readInto(res.body, this.shardPool.take(length), this.shardPool, url);
     } catch (cause) {
       throw networkError(cause, url, signal);
     }
+  }
+
+  releaseShard(bytes: Uint8Array): void {
+    this.shardPool.give(bytes);
   }
 
   async listPiece(baseUrl: string, pieceCid: string, signal?: AbortSignal): Promise<PieceShardInfo[]> {
@@ -115,3 +126,37 @@ export class UndiciTransport implements Transport {
   }
 }
 
+
+/** Bodies larger than this (no shard of a 1 MiB piece is) are read the plain way. */
+const MAX_POOLED_BODY = 16 * 1024 * 1024;
+
+/** Copies a body of exactly `out.length` bytes (its Content-Length) into `out`; the buffer goes back to the pool on failure. */
+function readInto(body: NodeJS.ReadableStream, out: Uint8Array, pool: BufferPool, url: string): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    let off = 0;
+    let settled = false;
+    const fail = (e: unknown) => {
+      if (settled) return;
+      settled = true;
+      body.removeListener('data', onData);
+      pool.give(out);
+      reject(e);
+    };
+    const onData = (chunk: Uint8Array) => {
+      if (off + chunk.length > out.length) {
+        (body as unknown as { destroy(): void }).destroy();
+        return fail(new Error(`${url} sent more bytes than its Content-Length of ${out.length}`));
+      }
+      out.set(chunk, off);
+      off += chunk.length;
+    };
+    body.on('data', onData);
+    body.once('error', fail);
+    body.once('end', () => {
+      if (off !== out.length) return fail(new Error(`${url} ended after ${off} of its ${out.length} bytes`));
+      if (settled) return;
+      settled = true;
+      resolve(out);
+    });
+  });
+}

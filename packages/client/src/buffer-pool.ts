@@ -1,0 +1,34 @@
+/**
+ * Reused byte arrays of a few fixed sizes. A large put codes every piece into k + m shard
+ * buffers and a large get receives k shard bodies per piece; taking them from here instead of
+ * allocating spares the garbage collector hundreds of MiB per object (and, in Node, the
+ * page faults of fresh memory). A buffer is given back only once nothing can read it again.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, Uint8Array[]>();
+  /** Buffers handed out and not yet given back: the only ones `give` takes (never a stranger's array, never twice). */
+  private readonly lent = new WeakSet<Uint8Array>();
+
+  /** `maxPerSize`: how many free buffers of one size are kept (more are left to the GC). */
+  constructor(private readonly maxPerSize: number) {}
+
+  /** A buffer of exactly `size` bytes; its contents are whatever it last held. */
+  take(size: number): Uint8Array {
+    const buffer = this.free.get(size)?.pop() ?? new Uint8Array(size);
+    this.lent.add(buffer);
+    return buffer;
+  }
+
+  /** Takes back a buffer from `take`; anything else (a view, a copy, one given back already) is ignored. */
+  give(buffer: Uint8Array): void {
+    if (!this.lent.has(buffer)) return;
+    this.lent.delete(buffer);
+    let list = this.free.get(buffer.length);
+    if (!list) {
+      // Sizes change from object to object (the last piece, other k): keep a handful only.
+      if (this.free.size >= 8) this.free.delete(this.free.keys().next().value!);
+      this.free.set(buffer.length, (list = []));
+    }
+    if (list.length < this.maxPerSize) list.push(buffer);
+  }
+}
