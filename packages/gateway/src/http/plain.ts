@@ -134,9 +134,9 @@ export async function handlePlain(req: IncomingMessage, res: ServerResponse, ctx
       return;
     }
     // Open the body before the status goes out: a key we may not decrypt is a clean 403.
-    const { body } = await handle.get(target.key, { version: record.version, signal, ...(range ? { range: { offset: range.start, length } } : {}) });
+    const { body, recycle } = await handle.get(target.key, { version: record.version, signal, ...(range ? { range: { offset: range.start, length } } : {}) });
     res.writeHead(range ? 206 : 200, headers);
-    await pipeBody(res, fromWebStream(body));
+    await pipeBody(res, fromWebStream(body), recycle);
   } catch (e) {
     const extra: Record<string, string> = {};
     if ((e instanceof GatewayHttpError && e.status === 401) || (e instanceof DdcError && e.status === 401)) extra['WWW-Authenticate'] = 'Bearer realm="ddc"';

@@ -66,9 +66,10 @@ export function notModified(req: IncomingMessage, etag: string, lastModified?: D
 /**
  * Writes a stream of chunks to the response, waiting for the socket to drain; stops (and
  * cancels the source) when the client goes away. A failure mid-body cuts the connection,
- * so a client never takes a short body for a whole one.
+ * so a client never takes a short body for a whole one. `recycle` gets each chunk back once the
+ * socket no longer needs it.
  */
-export async function pipeBody(res: ServerResponse, body: AsyncIterable<Uint8Array>): Promise<void> {
+export async function pipeBody(res: ServerResponse, body: AsyncIterable<Uint8Array>, recycle?: (chunk: Uint8Array) => void): Promise<void> {
   const iterator = body[Symbol.asyncIterator]();
   let clientGone = false;
   const onClose = () => {
@@ -80,7 +81,8 @@ export async function pipeBody(res: ServerResponse, body: AsyncIterable<Uint8Arr
       if (clientGone || res.destroyed) return;
       const next = await iterator.next();
       if (next.done) break;
-      if (!res.write(next.value)) {
+      const chunk = next.value;
+      if (!(recycle ? res.write(chunk, () => recycle(chunk)) : res.write(chunk))) {
         await new Promise<void>((resolve) => {
           const done = () => {
             res.off('drain', done);

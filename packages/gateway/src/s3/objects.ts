@@ -93,9 +93,10 @@ export async function getObject(ctx: S3Context, r: S3Request): Promise<void> {
   const head = r.method === 'HEAD';
   let record: ObjectRecord;
   let body: ReadableStream<Uint8Array> | undefined;
+  let recycle: ((chunk: Uint8Array) => void) | undefined;
   // The body stream is lazy: nothing is fetched until it is read, so conditions are checked first.
   if (head || rangeHeader !== undefined) record = await handle.head(key, version);
-  else ({ record, body } = await handle.get(key, version));
+  else ({ record, body, recycle } = await handle.get(key, version));
   checkPartNumber(r, record);
   const cond = checkConditions(r.headers, etagOf(record), record.time);
   if (cond !== 'ok') {
@@ -111,14 +112,14 @@ export async function getObject(ctx: S3Context, r: S3Request): Promise<void> {
     return;
   }
   if (range) {
-    ({ body } = await handle.get(key, { version: record.version, range: { offset: range.start, length: range.end - range.start } }));
+    ({ body, recycle } = await handle.get(key, { version: record.version, range: { offset: range.start, length: range.end - range.start } }));
     headers['Content-Range'] = `bytes ${range.start}-${range.end - 1}/${record.size}`;
   } else if (!body) {
-    ({ body } = await handle.get(key, { version: record.version }));
+    ({ body, recycle } = await handle.get(key, { version: record.version }));
   }
   setCommonHeaders(r);
   r.res.writeHead(range ? 206 : 200, { ...headers, 'Content-Length': String(range ? range.end - range.start : record.size) });
-  await pipeToResponse(body!, r.res);
+  await pipeToResponse(body!, r.res, recycle);
 }
 
 export async function deleteObject(ctx: S3Context, r: S3Request): Promise<void> {

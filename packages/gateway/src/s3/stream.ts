@@ -1,8 +1,11 @@
 /** Moving bytes between web streams, async iterables and Node responses, with backpressure. */
 import type { ServerResponse } from 'node:http';
 
-/** Writes `body` to `res` and ends it; a failure midway destroys the connection (the client sees a short body). */
-export async function pipeToResponse(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
+/**
+ * Writes `body` to `res` and ends it; a failure midway destroys the connection (the client sees a
+ * short body). `recycle` gets each chunk back once the socket no longer needs it (ObjectGetResult's).
+ */
+export async function pipeToResponse(body: ReadableStream<Uint8Array>, res: ServerResponse, recycle?: (chunk: Uint8Array) => void): Promise<void> {
   const reader = body.getReader();
   let closed = false;
   const onClose = () => (closed = true);
@@ -12,7 +15,8 @@ export async function pipeToResponse(body: ReadableStream<Uint8Array>, res: Serv
       const { done, value } = await reader.read();
       if (done) break;
       if (closed) throw new Error('the client closed the connection');
-      if (!res.write(value)) {
+      // The callback runs once the bytes are handed to the kernel (or the write failed): the chunk is then free.
+      if (!(recycle ? res.write(value, () => recycle(value)) : res.write(value))) {
         await new Promise<void>((resolve) => {
           const go = () => {
             res.off('drain', go);
