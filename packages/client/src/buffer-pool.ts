@@ -6,8 +6,12 @@
  */
 export class BufferPool {
   private readonly free = new Map<number, Uint8Array[]>();
-  /** Buffers handed out and not yet given back: the only ones `give` takes (never a stranger's array, never twice). */
-  private readonly lent = new WeakSet<Uint8Array>();
+  /**
+   * Buffers handed out and not yet given back, by their memory: the only ones `give` takes (never a
+   * stranger's array, never twice). Readers see views (the exporter yields `subarray`s), so a view
+   * covering a whole lent buffer counts as that buffer.
+   */
+  private readonly lent = new WeakMap<ArrayBufferLike, Uint8Array>();
 
   /** `maxPerSize`: how many free buffers of one size are kept (more are left to the GC). */
   constructor(private readonly maxPerSize: number) {}
@@ -15,14 +19,15 @@ export class BufferPool {
   /** A buffer of exactly `size` bytes; its contents are whatever it last held. */
   take(size: number): Uint8Array {
     const buffer = this.free.get(size)?.pop() ?? new Uint8Array(size);
-    this.lent.add(buffer);
+    this.lent.set(buffer.buffer, buffer);
     return buffer;
   }
 
-  /** Takes back a buffer from `take`; anything else (a view, a copy, one given back already) is ignored. */
-  give(buffer: Uint8Array): void {
-    if (!this.lent.has(buffer)) return;
-    this.lent.delete(buffer);
+  /** Takes back a buffer from `take` (or a view of all of it); anything else (part of one, a copy, one given back already) is ignored. */
+  give(view: Uint8Array): void {
+    const buffer = this.lent.get(view.buffer);
+    if (!buffer || view.byteOffset !== buffer.byteOffset || view.byteLength !== buffer.byteLength) return;
+    this.lent.delete(view.buffer);
     let list = this.free.get(buffer.length);
     if (!list) {
       // Sizes change from object to object (the last piece, other k): keep a handful only.
