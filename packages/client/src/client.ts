@@ -73,7 +73,7 @@ export class DdcClient {
   /** Shard buffers of puts in flight, reused from piece to piece. */
   private readonly shardPool: BufferPool;
   /** Leaves the importer assembles from a source's smaller chunks, given back once coded into shards. */
-  private readonly leafPool = new BufferPool(4);
+  private readonly leafPool = new BufferPool(8);
   /** Pieces read for getRecyclable, given back by its consumer. */
   private readonly piecePool: BufferPool;
   /** Signs this client's requests to nodes (options.identity, or a key made for this client). */
@@ -106,6 +106,14 @@ export class DdcClient {
 
   cluster(signal?: AbortSignal): Promise<ClusterView> {
     return this.opts.membership.current(signal);
+  }
+
+  /**
+   * Memory for a chunk you will pass to put() and never touch again (an encrypt stream's output):
+   * once the chunk is coded into shards the client reuses it for later chunks.
+   */
+  putBuffer(size: number): Uint8Array {
+    return this.leafPool.take(size);
   }
 
   /** Stores bytes, a stream, an async iterable, or (Node) a file path; resolves to its root CID. */

@@ -130,7 +130,7 @@ export class BucketHandle {
       const readers = this.readers(o.readers);
       const dek = generateDek();
       const oid = generateObjectId();
-      const enc = encryptChunks(this.platform.openSource(source), dek, oid, o.signal);
+      const enc = encryptChunks(this.platform.openSource(source), dek, oid, o.signal, (size) => this.client.putBuffer(size));
       const put = await this.client.put(enc.ciphertext, common);
       cid = put.cid.toString();
       size = enc.plainSize();
@@ -327,7 +327,7 @@ export class BucketHandle {
     const oid2 = generateObjectId();
     const old = this.client.getRecyclable(rec.cid!, o.signal ? { signal: o.signal } : {});
     const plain = decryptStream(old.body, dek, enc, undefined, o.signal, old.recycle);
-    const enc2 = encryptChunks(chunksOf(plain), dek2, oid2, o.signal);
+    const enc2 = encryptChunks(chunksOf(plain), dek2, oid2, o.signal, (size) => this.client.putBuffer(size));
     const put = await this.client.put(enc2.ciphertext, { token: this.creds.shardToken(), ...(o.signal ? { signal: o.signal } : {}) });
     const group = enc.group && members.length >= Math.max(2, enc.group.t) ? await sealDekToGroup(dek2, members, enc.group.t, oid2) : null;
     const next = await this.putRecord({

@@ -35,9 +35,10 @@ export interface Encrypted {
   plainSize(): number;
 }
 
-export function encryptChunks(plain: AsyncIterable<Uint8Array>, dek: Uint8Array, oid: Uint8Array, signal?: AbortSignal): Encrypted {
+/** `allocate`: memory for each ciphertext chunk (DdcClient.putBuffer, reused once the chunk is stored). */
+export function encryptChunks(plain: AsyncIterable<Uint8Array>, dek: Uint8Array, oid: Uint8Array, signal?: AbortSignal, allocate?: (size: number) => Uint8Array): Encrypted {
   let size = 0;
-  const ciphertext = streamOf(plain, (c) => (size += c.length)).pipeThrough(createEncryptStream(dek, oid, signal ? { signal } : {}));
+  const ciphertext = streamOf(plain, (c) => (size += c.length)).pipeThrough(createEncryptStream(dek, oid, { ...(signal ? { signal } : {}), ...(allocate ? { allocate } : {}) }));
   return { ciphertext, plainSize: () => size };
 }
 

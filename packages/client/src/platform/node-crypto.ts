@@ -143,10 +143,10 @@ useEd25519(nodeEd25519);
 
 /** node:crypto's AES-256-GCM, ciphertext || 16-byte tag as Web Crypto lays it out (exported for tests). */
 export const nodeAesGcm: AesGcmImpl = {
-  encrypt(key, iv, aad, data) {
+  encrypt(key, iv, aad, data, into) {
     const c = createCipheriv('aes-256-gcm', key, iv, { authTagLength: ENC_TAG_SIZE });
     c.setAAD(aad);
-    const out = new Uint8Array(data.length + ENC_TAG_SIZE);
+    const out = into ?? new Uint8Array(data.length + ENC_TAG_SIZE);
     const body = c.update(data);
     out.set(body, 0);
     const rest = c.final();

@@ -60,7 +60,8 @@ export function assertObjectId(oid: Uint8Array): void {
  * `decrypt` must throw on a bad tag.
  */
 export interface AesGcmImpl {
-  encrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plain: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** `out`, if given (plain.length + 16 bytes), receives ciphertext || tag and is returned. */
+  encrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plain: Uint8Array, out?: Uint8Array): Uint8Array | Promise<Uint8Array>;
   decrypt(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, cipher: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
@@ -108,10 +109,11 @@ async function webKey(key: DekKey): Promise<CryptoKey> {
   return key.web ?? subtle().importKey('raw', key.raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
 }
 
-export async function encryptChunk(key: DekKey, oid: Uint8Array, index: number, final: boolean, plain: Uint8Array): Promise<Uint8Array> {
+/** `out` (plain.length + 16 bytes) is where a platform cipher may write the result; Web Crypto returns its own array. */
+export async function encryptChunk(key: DekKey, oid: Uint8Array, index: number, final: boolean, plain: Uint8Array, out?: Uint8Array): Promise<Uint8Array> {
   if (plain.length > PLAIN_CHUNK) throw new DdcError('DDC_INVALID_ARGUMENT', `a plaintext chunk is at most ${PLAIN_CHUNK} bytes, got ${plain.length}`);
   const params = chunkParams(oid, index, final);
-  if (aesGcm) return aesGcm.encrypt(key.raw, params.iv as Uint8Array, params.additionalData as Uint8Array, plain);
+  if (aesGcm) return aesGcm.encrypt(key.raw, params.iv as Uint8Array, params.additionalData as Uint8Array, plain, out);
   return new Uint8Array(await subtle().encrypt(params, await webKey(key), plain as Uint8Array<ArrayBuffer>));
 }
 
@@ -214,16 +216,21 @@ export interface CipherStreamOptions {
   signal?: AbortSignal;
 }
 
+export interface EncryptStreamOptions extends CipherStreamOptions {
+  /** Memory for each ciphertext chunk (`size` bytes, any contents), e.g. DdcClient.putBuffer; a new array by default. */
+  allocate?: (size: number) => Uint8Array;
+}
+
 /**
  * Plaintext in (any chunking), ciphertext chunks out: every one CIPHER_CHUNK bytes except
  * the last (the final chunk). Memory stays at a few chunks whatever the object size.
  * Chunks written to it must not be changed afterwards (as for any WHATWG stream).
  */
-export function createEncryptStream(dek: Uint8Array, oid: Uint8Array, opts: CipherStreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+export function createEncryptStream(dek: Uint8Array, oid: Uint8Array, opts: EncryptStreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
   assertDek(dek);
   assertObjectId(oid);
   const objectId = Uint8Array.from(oid);
-  const { signal } = opts;
+  const { signal, allocate } = opts;
   let key: DekKey;
   let jobs: OrderedJobs;
   let unwatch = () => {};
@@ -231,7 +238,7 @@ export function createEncryptStream(dek: Uint8Array, oid: Uint8Array, opts: Ciph
   let cur: Uint8Array | null = null; // the chunk being filled
   let curLen = 0;
   let pending: Uint8Array | null = null; // a full chunk that may still be the last one
-  const submit = (plain: Uint8Array, final: boolean) => jobs.add(encryptChunk(key, objectId, index++, final, plain));
+  const submit = (plain: Uint8Array, final: boolean) => jobs.add(encryptChunk(key, objectId, index++, final, plain, allocate?.(plain.length + ENC_TAG_SIZE)));
 
   return new TransformStream<Uint8Array, Uint8Array>({
     async start(controller) {
