@@ -99,7 +99,7 @@ export class UndiciTransport implements Transport {
     const res = await this.call(baseUrl, path, 'GET', signal);
     const length = Number(res.headers['content-length']);
     try {
-      if (!Number.isSafeInteger(length) || length < 0 || length > MAX_POOLED_BODY) return new Uint8Array(await res.body.arrayBuffer());
+      if (!Number.isSafeInteger(length) || length < MIN_POOLED_BODY || length > MAX_POOLED_BODY) return new Uint8Array(await res.body.arrayBuffer());
       return await readInto(res.body, this.shardPool.take(length), this.shardPool, url);
     } catch (cause) {
       throw networkError(cause, url, signal);
@@ -127,7 +127,12 @@ export class UndiciTransport implements Transport {
 }
 
 
-/** Bodies larger than this (no shard of a 1 MiB piece is) are read the plain way. */
+/**
+ * Bodies outside these bounds are read the plain way: small ones (replicated pieces, whose
+ * shard becomes the piece and never comes back) cost little to allocate, and no shard of a
+ * 1 MiB piece is larger than the upper one.
+ */
+const MIN_POOLED_BODY = 64 * 1024;
 const MAX_POOLED_BODY = 16 * 1024 * 1024;
 
 /** Copies a body of exactly `out.length` bytes (its Content-Length) into `out`; the buffer goes back to the pool on failure. */
