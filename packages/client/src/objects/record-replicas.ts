@@ -47,6 +47,9 @@ function quorumError(what: string, g: Gathered<unknown>, needed: number): DdcErr
   // Every replica refused for one reason (a bad token, a stale clock): that reason is the answer.
   const refusal = g.failures.find((f) => f.error instanceof DdcError && REFUSALS.test(f.error.code))?.error;
   if (refusal instanceof DdcError && g.answers.length === 0) return refusal;
+  // Replicas learn of a revocation each on its own poll: once one refuses the token as revoked, that is the answer.
+  const revoked = g.failures.find((f) => f.error instanceof DdcError && f.error.code === 'DDC_TOKEN_REVOKED')?.error;
+  if (revoked instanceof DdcError) return revoked;
   return new DdcError('DDC_RECORD_QUORUM', `${what}: ${g.answers.length} of ${g.replicas.length} record replicas answered, ${needed} are needed`, {
     hint: 'Too many of the bucket\'s record replicas are down or refusing; check `ddc cluster health` and retry',
     details: { replicas: g.replicas.map((n) => n.id), failures },
