@@ -232,3 +232,43 @@ test('typed errors: no such key, not a reader, tampered and truncated ciphertext
   await bucket.putRecord({ key: 'long', cid: a.cid, size: 3000 + PLAIN_CHUNK, encryption: { ...recA.encryption!, size: 3000 + PLAIN_CHUNK } });
   assert.equal(await code(bucket.getBytes('long')), 'DDC_CIPHERTEXT_TRUNCATED');
 });
+
+test('JSON field sharing: a reader given /medical opens that subtree only; shards hold no value in plain text', async () => {
+  const { bucket, open, cluster } = setup();
+  const doc = { name: 'Ada Quintessa Lovelace', medical: { blood: 'O-negative-rare', notes: ['allergic to penicillinase'] }, address: { city: 'Montevideo-Sur' } };
+  await bucket.putJson('p/ada.json', doc);
+  assert.deepEqual((await bucket.getJson('p/ada.json')).doc, doc, 'the owner opens all of it');
+  assert.equal(await code(bucket.get('p/ada.json')), 'DDC_INVALID_ARGUMENT', 'a byte read points to getJson');
+  const secrets = ['Ada Quintessa', 'O-negative-rare', 'penicillinase', 'Montevideo-Sur'];
+  for (const n of cluster.nodes) {
+    for (const shard of n.shards.values()) {
+      const text = Buffer.from(shard).toString('latin1');
+      for (const s of secrets) assert.ok(!text.includes(s), `${s} in plain text on ${n.id}`);
+    }
+  }
+
+  const shared = await bucket.shareJsonField('p/ada.json', '/medical', encodePublicIdentity(publicIdentityOf(reader)), { expiresAt: inAnHour() });
+  const readerClient = new DdcClient({ cluster: cluster.descriptor(), transport: cluster.transport(), identity: reader.signing });
+  const asReader = open({ keys: reader, token: shared.token }, readerClient);
+  const got = await asReader.getJson('p/ada.json');
+  assert.deepEqual(got.opened, ['/medical']);
+  const seen = got.doc as Record<string, unknown>;
+  assert.deepEqual(seen.medical, doc.medical);
+  assert.ok(typeof seen.name === 'object' && seen.name !== null && '$ddcenc' in seen.name, 'the name stays sealed');
+  assert.ok(!JSON.stringify(seen).includes('Montevideo'), 'the address stays sealed');
+  assert.equal(await code(asReader.getJson('p/ada.json', { version: (await bucket.versions('p/ada.json')).at(-1)!.version })), 'DDC_NOT_A_READER', 'the version before the grant has none');
+  // Sharing the whole document gives a data key: all of it opens.
+  const whole = await bucket.share('p/ada.json', encodePublicIdentity(publicIdentityOf(stranger)), { expiresAt: inAnHour() });
+  const asStranger = open({ keys: stranger, token: whole.token }, new DdcClient({ cluster: cluster.descriptor(), transport: cluster.transport(), identity: stranger.signing }));
+  const all = await asStranger.getJson('p/ada.json');
+  assert.deepEqual([all.opened, all.doc], [[''], doc]);
+  // The reader's grant survives the later version.
+  assert.deepEqual(((await asReader.getJson('p/ada.json')).doc as Record<string, unknown>).medical, doc.medical);
+  // Unsharing the reader: a new data key, the stranger's access carried over, the reader's grant gone, the old bytes deleted.
+  const before = (await bucket.head('p/ada.json')).cid!;
+  await bucket.unshare('p/ada.json', publicIdentityOf(reader));
+  assert.equal(await code(asReader.getJson('p/ada.json')), 'DDC_NOT_A_READER');
+  assert.deepEqual((await asStranger.getJson('p/ada.json')).doc, doc);
+  assert.deepEqual((await bucket.getJson('p/ada.json')).doc, doc);
+  assert.notEqual(await code(readerClient.getBytes(before)), 'resolved', 'the old sealed document is deleted');
+});

@@ -138,3 +138,22 @@ test('non-JSON input and missing pointers are DDC_INVALID_ARGUMENT', async () =>
   const enc = await encryptJsonFields({ a: [1] }, dek);
   for (const p of ['/b', '/a/1', '/a/01', '/a/0/x', 'a']) await assert.rejects(decryptJsonFields(enc, rootFieldKey(dek), p), hasCode('DDC_INVALID_ARGUMENT'), p);
 });
+
+test('a field grant opens the key of its subtree only, and cannot be moved to another pointer or opened as a DEK', async () => {
+  const { sealFieldGrant, openFieldGrant, keyForPointer, rootFieldKey, openEdek, generateDek, generateObjectId, x25519PublicKey, encryptJsonFields, decryptJsonFields } = await import('../src/index.js');
+  const dek = generateDek();
+  const oid = generateObjectId();
+  const secret = new Uint8Array(32).fill(5);
+  const pub = x25519PublicKey(secret);
+  const grant = await sealFieldGrant(rootFieldKey(dek), '/medical', pub, oid, null);
+  const key = await openFieldGrant(grant, secret, oid);
+  assert.deepEqual(key, keyForPointer(rootFieldKey(dek), '/medical'));
+  const doc = { name: 'Ada', medical: { blood: 'O+' } };
+  const opened = (await decryptJsonFields(await encryptJsonFields(doc, dek), key, '/medical')) as Record<string, unknown>;
+  assert.deepEqual(opened.medical, { blood: 'O+' });
+  assert.ok(typeof opened.name === 'object' && opened.name !== null && '$ddcenc' in opened.name, 'the rest stays sealed');
+  const code = async (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e as { code?: string }).code);
+  assert.equal(await code(openFieldGrant({ ...grant, ptr: '/name' }, secret, oid)), 'DDC_EDEK_INVALID', 'moved to another pointer');
+  assert.equal(await code(openFieldGrant(grant, secret, generateObjectId())), 'DDC_EDEK_INVALID', 'another object');
+  assert.equal(await code(openEdek(grant, secret, oid)), 'DDC_EDEK_INVALID', 'opened as the DEK');
+});

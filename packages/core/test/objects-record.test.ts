@@ -177,3 +177,19 @@ test('version ids sort by time; newestRecord skips purges and purged versions', 
   const twin = put('k', { version: v1.version, size: 99 });
   assert.equal(newestRecord([v1, twin]), newestRecord([twin, v1]));
 });
+
+test('JSON field grants (enc.flds) round-trip; present only when non-empty, with well-formed pointers', () => {
+  const edek = (i: number) => ({ to: new Uint8Array(32).fill(i), enc: new Uint8Array(32).fill(9), ct: new Uint8Array(48).fill(i), exp: null });
+  const base: EncryptionInfo = { alg: 'json-fields-v1', chunk: 1, oid: new Uint8Array(16).fill(1), size: 99, edeks: [edek(1)], group: null };
+  const withFields: EncryptionInfo = { ...base, fields: [{ ptr: '/medical', ...edek(2) }, { ptr: '/a~1b/0', ...edek(3), exp: 1_900_000_000 }] };
+  const r = put('doc.json', { contentType: 'application/json', encryption: withFields });
+  assert.deepEqual(decodeRecord(encodeRecord(r)), r);
+  // Without grants the record encodes exactly as before grants existed (no flds key).
+  const plain = put('doc.json', { encryption: base });
+  assert.ok(!('flds' in ((dagCbor.decode(plain.bytes.subarray(5)) as { enc: Record<string, unknown> }).enc)));
+  assert.equal(decodeRecord(plain.bytes).encryption?.fields, undefined);
+  // A pointer that is not one cannot be signed into a record (the reader's check is the same code).
+  for (const ptr of ['medical', `/${'x'.repeat(1024)}`]) {
+    assert.throws(() => put('doc.json', { encryption: { ...base, fields: [{ ptr, ...edek(2) }] } }), isCode('DDC_INVALID_ARGUMENT'), ptr.slice(0, 10));
+  }
+});

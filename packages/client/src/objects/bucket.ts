@@ -5,9 +5,9 @@
  * records' consistency (R = 3, W = 2, read 2) is in record-replicas.ts.
  */
 import {
-  DdcError, ENC_ALG, PLAIN_CHUNK, checkObjectKey, equalBytes, generateDek, generateObjectId, parsePublicIdentity,
-  sealDek, sealDekToGroup, signRecord, tokenToText,
-  type EncryptionInfo, type ObjectRecord, type PublicIdentity, type RecordInput,
+  DdcError, ENC_ALG, JSON_FIELDS_ALG, PLAIN_CHUNK, checkObjectKey, decryptJsonFields, encryptJsonFields, equalBytes, generateDek, generateObjectId, parsePublicIdentity,
+  rootFieldKey, sealDek, sealDekToGroup, sealFieldGrant, signRecord, tokenToText,
+  type EncryptedJson, type EncryptionInfo, type ObjectRecord, type PlainJson, type PublicIdentity, type RecordInput,
 } from '@ddc/core';
 import type { DdcClient } from '../client.js';
 import { chunksOf, type PutSource } from '../sources.js';
@@ -17,6 +17,7 @@ import type { FetchLike } from './node-http.js';
 import { cipherFetchRange, decryptStream, emptyStream, encryptChunks, plainRange } from './cipher-streams.js';
 import { openDataKey, openOwnGroupShare, sealToReaders, type Reader } from './data-keys.js';
 import { deleteContentShards } from './shard-delete.js';
+import { openJsonDocument, parseJsonBody } from './json-fields.js';
 import { listObjects } from './listing.js';
 import { revokeTokens } from './revoke.js';
 import type {
@@ -148,6 +149,60 @@ export class BucketHandle {
     return { version: record.version, cid, size };
   }
 
+  /**
+   * Stores a JSON document under `key`. In a private bucket (or with encrypt: true) every leaf is
+   * sealed under a key derived from a fresh data key and its JSON pointer (encryptJsonFields);
+   * the shape stays visible, and shareJsonField can then give a reader one subtree alone.
+   */
+  async putJson(key: string, doc: PlainJson, o: Omit<ObjectPutOptions, 'onProgress'> = {}): Promise<ObjectPutResult> {
+    checkObjectKey(key);
+    this.creds.require('put', key);
+    const contentType = o.contentType ?? 'application/json';
+    const encrypt = o.encrypt ?? !(await this.isPublic());
+    if (!encrypt) return this.put(key, new TextEncoder().encode(JSON.stringify(doc)), { ...o, contentType, encrypt: false });
+    const readers = this.readers(o.readers);
+    const dek = generateDek();
+    const oid = generateObjectId();
+    const body = new TextEncoder().encode(JSON.stringify(await encryptJsonFields(doc, dek)));
+    const put = await this.client.put(body, { token: this.creds.shardToken(), ...(o.signal ? { signal: o.signal } : {}) });
+    const cid = put.cid.toString();
+    // chunk 1: the body is one document, not chunked ciphertext.
+    const encryption: EncryptionInfo = { alg: JSON_FIELDS_ALG, chunk: 1, oid, size: body.length, edeks: await sealToReaders(dek, oid, readers), group: null };
+    const record = await this.putRecord({ key, cid, size: body.length, encryption, contentType, ...(o.metadata !== undefined ? { metadata: o.metadata } : {}) }, o.signal);
+    return { version: record.version, cid, size: body.length };
+  }
+
+  /**
+   * A JSON document and its record: all of it opened with a data key, or the subtrees this
+   * identity holds field grants for (`opened` lists their pointers; other leaves stay sealed).
+   */
+  async getJson(key: string, o: { version?: string; signal?: AbortSignal } = {}): Promise<{ record: ObjectRecord; doc: PlainJson; opened: string[] }> {
+    const record = await this.head(key, o);
+    const enc = record.encryption;
+    if (enc && enc.alg !== JSON_FIELDS_ALG) throw new DdcError('DDC_INVALID_ARGUMENT', `${JSON.stringify(key)} is not a field-encrypted JSON document`, { hint: 'Read it with bucket.get' });
+    const doc = parseJsonBody(await this.client.getBytes(record.cid!, o.signal ? { signal: o.signal } : {}), key);
+    if (!enc) return { record, doc, opened: [''] };
+    return { record, ...(await openJsonDocument(doc, enc, key, this.creds.keys)) };
+  }
+
+  /**
+   * Gives `recipient` the subtree of a field-encrypted JSON document at `pointer` and nothing
+   * else: a token to read the object, and the subtree's key sealed to it (a new version).
+   */
+  async shareJsonField(key: string, pointer: string, recipient: PublicIdentity | string, o: ShareOptions): Promise<ShareResult> {
+    const who = recipientOf(recipient);
+    const expiry = unixSeconds(o.expiresAt);
+    const rec = await this.head(key, o.signal ? { signal: o.signal } : {});
+    const enc = rec.encryption;
+    if (!enc || enc.alg !== JSON_FIELDS_ALG) throw new DdcError('DDC_INVALID_ARGUMENT', `${JSON.stringify(key)} is not a field-encrypted JSON document`, { hint: 'Put it with bucket.putJson in a private bucket, or share the whole object with bucket.share' });
+    const dek = await openDataKey(enc, key, this.creds.keys, undefined, JSON_FIELDS_ALG);
+    const grant = await sealFieldGrant(rootFieldKey(dek), pointer, who.x25519, enc.oid, expiry);
+    const token = this.creds.issue(who.ed25519, { ops: o.ops ?? ['get'], prefix: key, expiry });
+    const fields = [...(enc.fields ?? []).filter((g) => !(g.ptr === pointer && equalBytes(g.to, who.x25519))), grant];
+    const version = (await this.rewrite(rec, { ...enc, fields }, o.signal)).version;
+    return { token: tokenToText(token), version };
+  }
+
   /** The record of the current version of `key` (or of `version`); DDC_NO_SUCH_KEY if none or deleted. */
   async head(key: string, o: { version?: string; signal?: AbortSignal } = {}): Promise<ObjectRecord> {
     checkObjectKey(key);
@@ -268,7 +323,7 @@ export class BucketHandle {
     let version = rec.version;
     const enc = rec.encryption;
     if (enc) {
-      const dek = await openDataKey(enc, key, this.creds.keys);
+      const dek = await openDataKey(enc, key, this.creds.keys, undefined, enc.alg === JSON_FIELDS_ALG ? JSON_FIELDS_ALG : ENC_ALG);
       const edek = await sealDek(dek, who.x25519, enc.oid, { expiresAt: expiry });
       const edeks = [...enc.edeks.filter((e) => !equalBytes(e.to, who.x25519)), edek];
       version = (await this.rewrite(rec, { ...enc, edeks }, o.signal)).version;
@@ -317,23 +372,34 @@ export class BucketHandle {
     if (!enc) return { version: rec.version, purged: [], revoked };
     const keys = this.creds.keys;
     if (!keys) throw new DdcError('DDC_NOT_A_READER', `unsharing ${JSON.stringify(key)} re-encrypts it, which needs a reader's keys`, { hint: 'Open the bucket with { keys }' });
-    const dek = await openDataKey(enc, key, keys);
+    const json = enc.alg === JSON_FIELDS_ALG;
+    const dek = await openDataKey(enc, key, keys, undefined, json ? JSON_FIELDS_ALG : ENC_ALG);
     const keep = (to: Uint8Array) => !equalBytes(to, who.x25519);
     const readers: Reader[] = [{ x25519: keys.encryption.publicKey, exp: null }, ...enc.edeks.filter((e) => keep(e.to)).map((e) => ({ x25519: e.to, exp: e.exp }))];
     const members = enc.group ? enc.group.shares.map((s) => s.to).filter(keep) : [];
-
-    // Re-encrypt: ciphertext in, plaintext through, new ciphertext out, one stream (constant memory).
     const dek2 = generateDek();
     const oid2 = generateObjectId();
-    const old = this.client.getRecyclable(rec.cid!, o.signal ? { signal: o.signal } : {});
-    const plain = decryptStream(old.body, dek, enc, undefined, o.signal, old.recycle);
-    const enc2 = encryptChunks(chunksOf(plain), dek2, oid2, o.signal, (size) => this.client.putBuffer(size));
-    const put = await this.client.put(enc2.ciphertext, { token: this.creds.shardToken(), ...(o.signal ? { signal: o.signal } : {}) });
     const group = enc.group && members.length >= Math.max(2, enc.group.t) ? await sealDekToGroup(dek2, members, enc.group.t, oid2) : null;
-    const next = await this.putRecord({
-      key, cid: put.cid.toString(), size: enc2.plainSize(), contentType: rec.contentType, metadata: rec.metadata,
-      encryption: { alg: ENC_ALG, chunk: PLAIN_CHUNK, oid: oid2, size: enc2.plainSize(), edeks: await sealToReaders(dek2, oid2, readers), group },
-    }, o.signal);
+    const edeks = await sealToReaders(dek2, oid2, readers);
+    const shardPut = { token: this.creds.shardToken(), ...(o.signal ? { signal: o.signal } : {}) };
+    let content: { cid: string; size: number; encryption: EncryptionInfo };
+    if (json) {
+      // A document is small: open it whole, seal it again, and give the other grantees their subtrees under the new key.
+      const doc = await decryptJsonFields(parseJsonBody(await this.client.getBytes(rec.cid!, o.signal ? { signal: o.signal } : {}), key) as EncryptedJson, rootFieldKey(dek));
+      const body = new TextEncoder().encode(JSON.stringify(await encryptJsonFields(doc, dek2)));
+      const put = await this.client.put(body, shardPut);
+      const fields = await Promise.all((enc.fields ?? []).filter((g) => keep(g.to)).map((g) => sealFieldGrant(rootFieldKey(dek2), g.ptr, g.to, oid2, g.exp)));
+      const encryption: EncryptionInfo = { alg: JSON_FIELDS_ALG, chunk: 1, oid: oid2, size: body.length, edeks, group, ...(fields.length > 0 ? { fields } : {}) };
+      content = { cid: put.cid.toString(), size: body.length, encryption };
+    } else {
+      // Re-encrypt: ciphertext in, plaintext through, new ciphertext out, one stream (constant memory).
+      const old = this.client.getRecyclable(rec.cid!, o.signal ? { signal: o.signal } : {});
+      const plain = decryptStream(old.body, dek, enc, undefined, o.signal, old.recycle);
+      const enc2 = encryptChunks(chunksOf(plain), dek2, oid2, o.signal, (size) => this.client.putBuffer(size));
+      const put = await this.client.put(enc2.ciphertext, shardPut);
+      content = { cid: put.cid.toString(), size: enc2.plainSize(), encryption: { alg: ENC_ALG, chunk: PLAIN_CHUNK, oid: oid2, size: enc2.plainSize(), edeks, group } };
+    }
+    const next = await this.putRecord({ key, ...content, contentType: rec.contentType, metadata: rec.metadata }, o.signal);
 
     const all = await this.records.versions(key, o.signal);
     const purged: string[] = [];

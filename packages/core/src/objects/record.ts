@@ -42,6 +42,13 @@ export interface EncryptionInfo {
   size: number;
   edeks: EdekInfo[];
   group: { t: number; shares: EdekInfo[] } | null;
+  /** JSON field grants (`flds`, only when there are any): the key of the subtree at `ptr`, sealed to one reader. */
+  fields?: FieldGrantInfo[];
+}
+
+export interface FieldGrantInfo extends EdekInfo {
+  /** The JSON pointer of the shared subtree (RFC 6901). */
+  ptr: string;
 }
 
 export interface ObjectRecord {
@@ -192,7 +199,7 @@ function checkEdek(v: unknown, where: string, fail: Fail): EdekInfo {
 function checkEncryptionWith(v: unknown, fail: Fail): EncryptionInfo | null {
   if (v === null) return null;
   if (!isPlainObject(v)) throw fail('enc must be a map or null');
-  exactKeys(v, ['alg', 'chunk', 'oid', 'size', 'edeks', 'group'], 'enc', fail);
+  exactKeys(v, 'flds' in v ? ['alg', 'chunk', 'oid', 'size', 'edeks', 'group', 'flds'] : ['alg', 'chunk', 'oid', 'size', 'edeks', 'group'], 'enc', fail);
   if (typeof v.alg !== 'string' || v.alg.length < 1 || v.alg.length > 64 || !CONTENT_TYPE.test(v.alg)) throw fail('enc.alg must be 1-64 printable ASCII characters');
   const chunk = uint(v.chunk, 'enc.chunk', 2 ** 32, fail);
   if (chunk < 1) throw fail('enc.chunk must be at least 1');
@@ -207,6 +214,20 @@ function checkEncryptionWith(v: unknown, fail: Fail): EncryptionInfo | null {
     if (t < 1 || t > shares.length) throw fail(`enc.group.t must be from 1 to the number of shares (${shares.length})`);
     group = { t, shares: shares.map((s, i) => checkEdek(s, `enc.group.shares[${i}]`, fail)) };
   }
+  let fields: FieldGrantInfo[] | undefined;
+  if ('flds' in v) {
+    // Present only when non-empty, so that a record has one encoding.
+    if (!Array.isArray(v.flds) || v.flds.length < 1 || v.flds.length > MAX_EDEKS) throw fail(`enc.flds must list 1 to ${MAX_EDEKS} field grants (leave it out when there are none)`);
+    fields = v.flds.map((g, i) => {
+      const where = `enc.flds[${i}]`;
+      if (!isPlainObject(g)) throw fail(`${where} must be a map`);
+      const { ptr, ...edek } = g;
+      if (typeof ptr !== 'string' || ptr.length > MAX_POINTER_LENGTH || (ptr !== '' && !ptr.startsWith('/'))) {
+        throw fail(`${where}.ptr must be a JSON pointer ("" or starting with "/") of at most ${MAX_POINTER_LENGTH} characters`);
+      }
+      return { ptr, ...checkEdek(edek, where, fail) };
+    });
+  }
   return {
     alg: v.alg,
     chunk,
@@ -214,8 +235,11 @@ function checkEncryptionWith(v: unknown, fail: Fail): EncryptionInfo | null {
     size: uint(v.size, 'enc.size', Number.MAX_SAFE_INTEGER, fail),
     edeks: v.edeks.map((e, i) => checkEdek(e, `enc.edeks[${i}]`, fail)),
     group,
+    ...(fields ? { fields } : {}),
   };
 }
+
+const MAX_POINTER_LENGTH = 1024;
 
 function parseCidText(text: unknown): CID {
   if (typeof text !== 'string') throw invalidArg('cid must be a CID string or null');
@@ -262,7 +286,9 @@ function fieldsOf(m: CborMap, fail: Fail): Omit<ObjectRecord, 'signature' | 'byt
 function encMap(e: EncryptionInfo | null): CborMap | null {
   if (e === null) return null;
   const edek = (d: EdekInfo) => ({ to: d.to, enc: d.enc, ct: d.ct, exp: d.exp });
-  return { alg: e.alg, chunk: e.chunk, oid: e.oid, size: e.size, edeks: e.edeks.map(edek), group: e.group === null ? null : { t: e.group.t, shares: e.group.shares.map(edek) } };
+  const map: CborMap = { alg: e.alg, chunk: e.chunk, oid: e.oid, size: e.size, edeks: e.edeks.map(edek), group: e.group === null ? null : { t: e.group.t, shares: e.group.shares.map(edek) } };
+  if (e.fields && e.fields.length > 0) map.flds = e.fields.map((g) => ({ ptr: g.ptr, ...edek(g) }));
+  return map;
 }
 
 /** The bytes the writer signs: the domain, then DAG-CBOR of the map without `sig`. */
