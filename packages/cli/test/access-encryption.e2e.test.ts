@@ -118,6 +118,30 @@ test('share with a second identity; unshare revokes, rotates and deletes the old
   assert.notEqual(await code(readerClient.getBytes(oldCid)), 'resolved');
 });
 
+test('a JSON document on real nodes: one subtree shared, no value on any node disk, the grant gone after unshare', async () => {
+  const id = await a.newBucket(false);
+  const owner = a.client.bucket(id, { keys: a.owner, ledger: a.ledger });
+  // A marker of its own: an earlier test stored MARKER in the clear on purpose.
+  const secret = `JSONVALUE${Date.now()}`;
+  const doc = { patient: `${secret}-name`, medical: { blood: `${secret}-blood` }, billing: { iban: `${secret}-iban` } };
+  await owner.putJson('records/p1.json', doc);
+  assert.deepEqual(await filesContaining(join(a.env.cluster.dir, 'nodes'), Buffer.from(secret)), [], 'a value on disk');
+  const reader = deriveUserKeys(generateMnemonic());
+  const shared = await owner.shareJsonField('records/p1.json', '/medical', encodePublicIdentity(publicIdentityOf(reader)), { expiresAt: Math.floor(Date.now() / 1000) + 600 });
+  const asReader = a.clientFor(reader).bucket(id, { keys: reader, token: shared.token });
+  const got = await asReader.getJson('records/p1.json');
+  assert.deepEqual(got.opened, ['/medical']);
+  assert.deepEqual((got.doc as typeof doc).medical, doc.medical);
+  assert.ok(!JSON.stringify(got.doc).includes(`${secret}-iban`) && !JSON.stringify(got.doc).includes(`${secret}-name`), 'the rest stays sealed');
+  await owner.unshare('records/p1.json', publicIdentityOf(reader));
+  assert.equal(await code(asReader.getJson('records/p1.json')), 'DDC_NOT_A_READER');
+  assert.deepEqual((await owner.getJson('records/p1.json')).doc, doc);
+  // Control: the same kind of document in a public bucket is stored in the clear, and the scan finds it.
+  const pub = await a.newBucket(true);
+  await a.client.bucket(pub, { keys: a.owner, ledger: a.ledger }).putJson('clear.json', { v: `${secret}-control` });
+  assert.ok((await filesContaining(join(a.env.cluster.dir, 'nodes'), Buffer.from(`${secret}-control`))).length > 0);
+});
+
 test('tampered, foreign and truncated ciphertext and wrong keys fail with their codes', async () => {
   const id = await a.newBucket(false);
   const owner = a.client.bucket(id, { keys: a.owner, ledger: a.ledger });
