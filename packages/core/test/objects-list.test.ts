@@ -11,7 +11,8 @@ interface Rec {
   bytes: Uint8Array;
 }
 
-const rec = (key: string, version = '0', live = true): Rec => ({ key, version, cid: live ? 'c' : null, bytes: textEncoder.encode(`${key}/${version}`) });
+// Distinct records have distinct bytes (a real record's bytes cover its cid), so equal versions still have one winner.
+const rec = (key: string, version = '0', live = true): Rec => ({ key, version, cid: live ? 'c' : null, bytes: textEncoder.encode(`${key}/${version}/${live ? 'c' : '-'}`) });
 const byKey = (a: { key: string }, b: { key: string }) => compareKeys(a.key, b.key);
 
 function bytesCompare(a: string, b: string): number {
