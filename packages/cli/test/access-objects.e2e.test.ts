@@ -7,7 +7,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from '@ddc/client';
 import { generateKeyPair, isDdcError } from '@ddc/core';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startAccessCluster, type AccessEnv } from './access-helpers.js';
+import { repairUntilQuiet } from './maintenance-helpers.js';
 
 let a: AccessEnv;
 
@@ -125,4 +128,41 @@ test('a public bucket: plaintext by default, readable by anyone without keys; a 
   } finally {
     await stranger.close();
   }
+});
+
+// Last in this file: it wipes a node.
+test('a shard rebuilt by repair keeps its bucket reference, so deleteVersion removes it too', async () => {
+  const id = await a.newBucket(false);
+  const bucket = a.client.bucket(id, { keys: a.owner, ledger: a.ledger });
+  const data = new Uint8Array(2 * 1024 * 1024 + 5).map((_, i) => (i * 7) & 0xff);
+  const keep = await bucket.put('other', text('the bucket keeps another object'));
+  const put = await bucket.put('big', data);
+  const pieces = (await a.client.stat(put.cid)).pieces.map((p) => p.cid);
+  const cluster = a.env.cluster;
+  const holders = async (): Promise<string[]> => {
+    const out: string[] = [];
+    for (const n of cluster.nodes.values()) {
+      if (!n.process) continue;
+      for (const cid of pieces) {
+        const res = await fetch(`${n.url}/v1/pieces/${cid}`);
+        const held = res.ok ? ((await res.json()) as { shards: unknown[] }).shards.length : 0;
+        if (held > 0) out.push(`${n.id}:${cid}`);
+      }
+    }
+    return out;
+  };
+  // A node holding shards of the object loses its piece store and its shard references (it keeps
+  // its identity and records); repair rebuilds the shards from their siblings.
+  const victim = (await holders())[0]!.split(':')[0]!;
+  await cluster.stopNode(victim, 'SIGKILL');
+  for (const part of ['shards', 'index', 'auth']) await rm(join(cluster.dir, 'nodes', victim, 'data', part), { recursive: true, force: true });
+  await cluster.startNode(victim);
+  await repairUntilQuiet(cluster);
+  assert.ok((await holders()).some((h) => h.startsWith(`${victim}:`)), 'repair gave the wiped node its shards back');
+  assert.deepEqual(await bucket.getBytes('big'), data);
+
+  const r = await bucket.deleteVersion('big', put.version);
+  assert.ok(r.shards && r.shards.failed === 0, JSON.stringify(r.shards));
+  assert.deepEqual(await holders(), [], 'no node keeps a shard of the deleted version, rebuilt ones included');
+  assert.equal(new TextDecoder().decode(await bucket.getBytes('other', { version: keep.version })), 'the bucket keeps another object');
 });

@@ -121,7 +121,10 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
   );
   const port = (server.address() as AddressInfo).port;
   try {
-    const workers = await startWorkers({ config, store, log, identity: identity.keyPair, ...(options.membership ? { membership: options.membership } : {}) });
+    const refs = ctx.auth.refs;
+    const workers = await startWorkers({
+      config, store, log, identity: identity.keyPair, refsOf: (id) => refs.list(id), ...(options.membership ? { membership: options.membership } : {}),
+    });
     if (workers) ctx.workers = workers;
     startRecordSync(ctx, identity.keyPair);
   } catch (e) {

@@ -16,10 +16,10 @@ export class FetchTransport implements Transport {
     return res;
   }
 
-  async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }> {
+  async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>, query?: string): Promise<{ created: boolean }> {
     const init: RequestInit = { method: 'PUT', body: bytes as BodyInit, headers: { ...headers, 'content-type': 'application/octet-stream' } };
     if (signal) init.signal = signal;
-    const res = await this.call(`${baseUrl}/v1/shards/${id}`, init);
+    const res = await this.call(`${baseUrl}/v1/shards/${id}${query ? `?${query}` : ''}`, init);
     const body = (await res.json()) as { created?: boolean };
     return { created: body.created === true };
   }

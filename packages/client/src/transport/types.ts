@@ -13,7 +13,7 @@ export interface PieceShardInfo {
 
 export interface Transport {
   /** Stores a shard; resolves once the node has it durably. `headers`: the signed-request headers (docs/ACCESS.md). */
-  putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }>;
+  putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>, query?: string): Promise<{ created: boolean }>;
   /** Deletes a shard (or the signer's bucket claim on it); rejects with DDC_SHARD_NOT_FOUND if the node holds none. */
   deleteShard(baseUrl: string, id: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<void>;
   /** The shard the node holds for (piece, index); rejects with DDC_SHARD_NOT_FOUND if none. */

@@ -76,8 +76,8 @@ export class UndiciTransport implements Transport {
     return res;
   }
 
-  async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }> {
-    const path = `/v1/shards/${id}`;
+  async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>, query?: string): Promise<{ created: boolean }> {
+    const path = `/v1/shards/${id}${query ? `?${query}` : ''}`;
     const url = baseUrl + path;
     const res = await this.call(baseUrl, path, 'PUT', signal, bytes, headers);
     try {

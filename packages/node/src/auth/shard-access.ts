@@ -17,6 +17,22 @@ import { UNOWNED } from './shard-refs.js';
 export interface ShardPutGrant {
   /** The bucket whose token came with the PUT. */
   bucket?: number;
+  /** From a cluster peer moving or rebuilding the shard: the references it holds for it (`?refs=`). */
+  peerRefs?: number[];
+}
+
+const MAX_PEER_REFS = 256;
+
+function peerRefsOf(url: string): number[] | undefined {
+  const q = url.indexOf('?');
+  if (q < 0) return undefined;
+  const v = new URLSearchParams(url.slice(q + 1)).get('refs');
+  if (v === null || v === '') return undefined;
+  const refs = v.split(',').map(Number);
+  if (refs.length > MAX_PEER_REFS || refs.some((r) => !Number.isSafeInteger(r) || r < 0)) {
+    throw new DdcError('DDC_INVALID_ARGUMENT', `refs=${v.slice(0, 80)} is not a list of at most ${MAX_PEER_REFS} bucket ids`, { hint: 'Send ?refs=<id>,<id> (0 for an unowned shard)' });
+  }
+  return [...new Set(refs)];
 }
 
 /**
@@ -33,6 +49,9 @@ export async function requireSignedWrite(ctx: NodeContext, req: IncomingMessage,
 export async function authorizeShardPut(ctx: NodeContext, req: IncomingMessage): Promise<ShardPutGrant> {
   const auth = await requireSignedWrite(ctx, req, null);
   const token = auth?.request.token;
+  // Only a cluster node may say which buckets reference a shard (the query is signed with it).
+  const peerRefs = auth?.isPeer ? peerRefsOf(req.url ?? '') : undefined;
+  if (peerRefs) return { peerRefs };
   if (!token) return {};
   // A shard belongs to no key: the token must allow put somewhere in the bucket (its own prefix).
   await authorizeBucketOp(ctx, auth, { bucket: token.bucket, op: 'put', key: token.prefix });
@@ -48,11 +67,13 @@ export async function authorizeShardPut(ctx: NodeContext, req: IncomingMessage):
 export async function recordShardPut(ctx: NodeContext, id: string, grant: ShardPutGrant, created: boolean): Promise<void> {
   const { refs } = ctx.auth;
   // The common case, an anonymous PUT of a shard no bucket claims: nothing to write, no lock.
-  if (grant.bucket === undefined && refs.list(id).length === 0) return;
+  if (grant.bucket === undefined && grant.peerRefs === undefined && refs.list(id).length === 0) return;
   await refs.withLock(id, async () => {
     const have = refs.list(id);
     const add: number[] = [];
-    if (grant.bucket === undefined) {
+    if (grant.peerRefs) {
+      for (const r of grant.peerRefs) if (!have.includes(r)) add.push(r);
+    } else if (grant.bucket === undefined) {
       if (have.length > 0 && !have.includes(UNOWNED)) add.push(UNOWNED);
     } else {
       if (!have.includes(grant.bucket)) add.push(grant.bucket);

@@ -32,6 +32,8 @@ export interface StartWorkersOptions {
   transport?: Transport;
   /** Signs the workers' writes to other nodes (the node's identity key); default a fresh key. */
   identity?: Ed25519KeyPair;
+  /** The buckets that reference a stored shard, sent along when repair moves or rebuilds it. */
+  refsOf?: (id: string) => number[];
 }
 
 /** Membership from the ledger; viem is loaded only by nodes configured with `chain`. */
@@ -60,7 +62,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<NodeWo
   const transport = options.transport ?? new UndiciTransport({ connections: 8, headersTimeoutMs: 60_000, bodyTimeoutMs: 60_000 });
   const repairBucket = new TokenBucket(0);
   const signer = requestSigner(options.identity);
-  const repair = new RepairWorker({ nodeId: config.id, store, membership, peers: new Peers(transport, repairBucket, signer), bucket: repairBucket, config: config.repair, log });
+  const repair = new RepairWorker({
+    nodeId: config.id, store, membership, peers: new Peers(transport, repairBucket, signer), bucket: repairBucket, config: config.repair, log,
+    ...(options.refsOf ? { refsOf: options.refsOf } : {}),
+  });
   // Scrub reads at its own pace; the siblings it fetches to mend a copy are few and unmetered.
   const scrub = new ScrubWorker({ nodeId: config.id, store, membership, peers: new Peers(transport, new TokenBucket(0), signer), config: config.scrub, log });
   repair.start();

@@ -72,11 +72,16 @@ export class Peers {
     return bytes;
   }
 
-  /** Stores a shard on `node`; resolves once the node answered 2xx (it holds the shard durably). */
-  async putShard(node: ClusterNode, id: string, bytes: Uint8Array, traffic: TrafficCounter, signal?: AbortSignal): Promise<{ created: boolean }> {
+  /**
+   * Stores a shard on `node`; resolves once the node answered 2xx (it holds the shard durably).
+   * `refs`: the buckets that reference the shard (or its stripe) here, recorded there too so that
+   * a bucket's delete reaches a moved or rebuilt copy; sent in the signed query.
+   */
+  async putShard(node: ClusterNode, id: string, bytes: Uint8Array, traffic: TrafficCounter, signal?: AbortSignal, refs: readonly number[] = []): Promise<{ created: boolean }> {
     await this.bucket.take(bytes.length, signal);
-    const headers = this.signer.headers({ method: 'PUT', url: `${node.url}/v1/shards/${id}`, audience: node.id });
-    const r = await this.transport.putShard(node.url, id, bytes, signal, headers);
+    const query = refs.length > 0 ? `refs=${refs.join(',')}` : undefined;
+    const headers = this.signer.headers({ method: 'PUT', url: `${node.url}/v1/shards/${id}${query ? `?${query}` : ''}`, audience: node.id });
+    const r = await this.transport.putShard(node.url, id, bytes, signal, headers, query);
     traffic.bytesSent += bytes.length;
     return r;
   }

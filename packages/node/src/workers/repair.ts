@@ -134,6 +134,8 @@ export interface RepairWorkerDeps {
   bucket: TokenBucket;
   config: RepairConfig;
   log: Logger;
+  /** The buckets that reference a local shard (none known when absent). */
+  refsOf?: (id: string) => number[];
 }
 
 export class RepairWorker {
@@ -481,11 +483,14 @@ export class RepairWorker {
       return 0;
     }
     let stored = 0;
+    // A stripe's shards are stored together under the same tokens: the references of this node's
+    // shards of it go with the rebuilt ones, so that a bucket's later delete reaches them too.
+    const refs = [...new Set(st.local.flatMap((sh) => this.deps.refsOf?.(sh.id) ?? []))];
     await Promise.all(
       rebuilt.map(async (r) => {
         const home = st.homes[r.index]!;
         try {
-          const { created } = await this.deps.peers.putShard(home, r.id, r.bytes, s, signal);
+          const { created } = await this.deps.peers.putShard(home, r.id, r.bytes, s, signal, refs);
           if (created) s.shardsRepaired++;
           else s.alreadyPresent++; // another repair or a move got there first
           stored++;
@@ -523,7 +528,7 @@ export class RepairWorker {
       target = home.id;
       if (home.id === this.deps.nodeId) return; // the view changed back: it is at home again
       const bytes = (await this.readOwn(sh, s)).bytes;
-      await this.deps.peers.putShard(home, sh.id, bytes, s, signal);
+      await this.deps.peers.putShard(home, sh.id, bytes, s, signal, this.deps.refsOf?.(sh.id) ?? []);
       const now = await this.deps.membership.current(signal);
       if (now.hash !== settled.hash && homeOf(now, st.pieceCid, sh.k + sh.m, sh.index).id !== home.id) return; // next pass decides
       if (await this.deps.store.delete(sh.id)) s.shardsMoved++;
