@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AccessKeyStore } from '@ddc/gateway';
-import { benchS3, type S3BenchResult } from '@ddc/gateway/benchmarks/s3';
+import type { S3BenchOptions, S3BenchResult } from '@ddc/gateway/benchmarks/s3';
 import { DDC_BIN, type DevCluster } from '../src/dev/cluster-runner.js';
 
 /** Peak RSS of a running process in MB (Linux /proc; undefined elsewhere). */
@@ -17,7 +17,10 @@ async function peakRssMB(pid: number | undefined): Promise<number | undefined> {
   return kb === undefined ? undefined : Number(kb) / 1024;
 }
 
-export async function benchGatewayS3(cluster: DevCluster, dataDir: string, bytes: number, log: (s: string) => void): Promise<S3BenchResult & { s3_gateway_peak_rss_MB?: number }> {
+/** `runClient` drives the AWS SDK (in a child process, as the SDK's own jobs run). */
+export async function benchGatewayS3(
+  cluster: DevCluster, dataDir: string, bytes: number, log: (s: string) => void, runClient: (o: S3BenchOptions) => Promise<S3BenchResult>,
+): Promise<S3BenchResult & { s3_gateway_peak_rss_MB?: number }> {
   const c = cluster.chain;
   if (!c) throw new Error('the S3 phase needs the cluster on a dev chain (the gateway creates its bucket there)');
   const child = spawn(process.execPath, [
@@ -39,7 +42,8 @@ export async function benchGatewayS3(cluster: DevCluster, dataDir: string, bytes
       child.once('exit', (code) => reject(new Error(`the gateway exited (${code}) before listening`)));
     });
     const key = await (await AccessKeyStore.open(dataDir)).create({ buckets: ['*'], createBuckets: true });
-    const result = await benchS3({ endpoint: url, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, bytes, log });
+    log(`S3 PutObject, GetObject and multipart Upload (${bytes / 2 ** 20} MiB each)...`);
+    const result = await runClient({ endpoint: url, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, bytes });
     // The gateway streams: its memory should not grow with the object.
     const rss = await peakRssMB(child.pid);
     return { ...result, ...(rss !== undefined ? { s3_gateway_peak_rss_MB: rss } : {}) };

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { DevCluster } from '../src/dev/cluster-runner.js';
 import { benchRepair } from './repair.bench.js';
 import { benchGatewayS3 } from './gateway-s3.js';
+import type { S3BenchOptions, S3BenchResult } from '@ddc/gateway/benchmarks/s3';
 import { benchErasure } from '@ddc/core/benchmarks/erasure';
 import { benchGas } from '@ddc/ledger/benchmarks/gas';
 
@@ -116,7 +117,8 @@ try {
         const beside = await runWorker('sdkLarge', { clusterFile: cluster.clusterFile, bytes: LARGE });
         Object.assign(results, { s3_sdk_put_MBps: beside['large_put_MBps']!, s3_sdk_get_MBps: beside['large_get_MBps']! });
         log(`S3 through the gateway with the AWS SDK (${LARGE / 2 ** 20} MiB)...`);
-        Object.assign(results, await benchGatewayS3(cluster, join(root, 'gateway'), LARGE, log));
+        const runClient = async (o: S3BenchOptions) => (await runWorker('s3', o)) as unknown as S3BenchResult;
+        Object.assign(results, await benchGatewayS3(cluster, join(root, 'gateway'), LARGE, log, runClient));
       }
     } finally {
       await cluster.stop();

@@ -13,6 +13,8 @@ type Args = {
   clusterFile?: string; baselineUrl?: string; bytes?: number; ops?: number; size?: number; inFlight?: number;
   /** sdkEncrypted: the dev chain the cluster runs on. */
   rpcUrl?: string; deployment?: string; clusterId?: number;
+  /** s3: the gateway and an access key pair. */
+  endpoint?: string; accessKeyId?: string; secretAccessKey?: string;
 };
 const [job, rawArgs] = process.argv.slice(2);
 const args = JSON.parse(rawArgs ?? '{}') as Args;
@@ -181,6 +183,13 @@ async function sdkEncrypted() {
   return { encrypted_put_MBps: bytes / MB / putSecs, encrypted_get_MBps: bytes / MB / getSecs, encrypted_peak_rss_MB: rssMB() };
 }
 
-const jobs: Record<string, () => Promise<Record<string, number>>> = { sdkLarge, baselineLarge, sdkSmall, baselineSmall, sdkEncrypted };
+/** The AWS SDK against the gateway, in its own process like the SDK's jobs (not in the runner, whose heap the other phases grew). */
+async function s3(): Promise<Record<string, number>> {
+  const { benchS3 } = await import('@ddc/gateway/benchmarks/s3');
+  const r = await benchS3({ endpoint: args.endpoint!, accessKeyId: args.accessKeyId!, secretAccessKey: args.secretAccessKey!, bytes: args.bytes! });
+  return r as unknown as Record<string, number>;
+}
+
+const jobs: Record<string, () => Promise<Record<string, number>>> = { sdkLarge, baselineLarge, sdkSmall, baselineSmall, sdkEncrypted, s3 };
 const result = await jobs[job!]!();
 process.stdout.write(`${JSON.stringify(result)}\n`);
