@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RAW_CODEC, cidOf, stripeLayout, verifyShard } from '@ddc/core';
+import { RAW_CODEC, buildStripe, cidOf, createErasureCoder, splitData, stripeLayout, verifyShard } from '@ddc/core';
 import { BufferPool } from '../src/buffer-pool.js';
 import { encodePiece } from '../src/put/encode-piece.js';
 
@@ -21,7 +21,10 @@ test('pooled in-place coding equals buildStripe byte for byte, with dirty reused
         const piece = new Uint8Array(length).map((_, i) => (i * 31 + seed) & 0xff);
         const cid = cidOf(RAW_CODEC, piece);
         const layout = stripeLayout(length, { k, m, replicationThreshold: 0 });
-        const fresh = encodePiece(cid, piece, layout);
+        const data = splitData(piece, layout.k);
+        const fresh = layout.replicated
+          ? buildStripe(cid, length, 1, layout.m, new Array<Uint8Array>(layout.count).fill(piece))
+          : buildStripe(cid, length, layout.k, layout.m, [...data, ...createErasureCoder(layout.k, layout.m).encode(data)]);
         const pooled = encodePiece(cid, piece, layout, pool);
         assert.equal(pooled.length, fresh.length);
         pooled.forEach((s, i) => {

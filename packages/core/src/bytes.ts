@@ -1,8 +1,9 @@
 /** Small byte helpers shared by the binary formats. */
 
-export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
+/** The parts joined, into `into` when given (it must hold `total` bytes), else into a new array. */
+export function concatBytes(parts: readonly Uint8Array[], total?: number, into?: Uint8Array): Uint8Array {
   const size = total ?? parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(size);
+  const out = into ?? new Uint8Array(size);
   let off = 0;
   for (const p of parts) {
     out.set(p, off);

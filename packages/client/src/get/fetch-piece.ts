@@ -176,7 +176,7 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       try {
         verifyBlock(cid, piece);
       } catch {
-        if (header.k > 1) ctx.piecePool?.give(piece);
+        ctx.piecePool?.give(piece);
         // Find the shards that do not match their own roots; if there are none, the headers were forged together.
         if (!checkGroup(key, group)) return;
         failedGroups.add(key);

@@ -163,13 +163,18 @@ export class BucketHandle {
     const readers = this.readers(o.readers);
     const dek = generateDek();
     const oid = generateObjectId();
-    const body = new TextEncoder().encode(JSON.stringify(await encryptJsonFields(doc, dek)));
-    const put = await this.client.put(body, { token: this.creds.shardToken(), ...(o.signal ? { signal: o.signal } : {}) });
-    const cid = put.cid.toString();
+    const { cid, size } = await this.putSealedJson(doc, dek, o.signal);
     // chunk 1: the body is one document, not chunked ciphertext.
-    const encryption: EncryptionInfo = { alg: JSON_FIELDS_ALG, chunk: 1, oid, size: body.length, edeks: await sealToReaders(dek, oid, readers), group: null };
-    const record = await this.putRecord({ key, cid, size: body.length, encryption, contentType, ...(o.metadata !== undefined ? { metadata: o.metadata } : {}) }, o.signal);
-    return { version: record.version, cid, size: body.length };
+    const encryption: EncryptionInfo = { alg: JSON_FIELDS_ALG, chunk: 1, oid, size, edeks: await sealToReaders(dek, oid, readers), group: null };
+    const record = await this.putRecord({ key, cid, size, encryption, contentType, ...(o.metadata !== undefined ? { metadata: o.metadata } : {}) }, o.signal);
+    return { version: record.version, cid, size };
+  }
+
+  /** Stores `doc` with every leaf sealed under `dek`'s field keys; its CID and stored size. */
+  private async putSealedJson(doc: PlainJson, dek: Uint8Array, signal?: AbortSignal): Promise<{ cid: string; size: number }> {
+    const body = new TextEncoder().encode(JSON.stringify(await encryptJsonFields(doc, dek)));
+    const put = await this.client.put(body, { token: this.creds.shardToken(), ...(signal ? { signal } : {}) });
+    return { cid: put.cid.toString(), size: body.length };
   }
 
   /**
@@ -195,7 +200,7 @@ export class BucketHandle {
     const rec = await this.head(key, o.signal ? { signal: o.signal } : {});
     const enc = rec.encryption;
     if (!enc || enc.alg !== JSON_FIELDS_ALG) throw new DdcError('DDC_INVALID_ARGUMENT', `${JSON.stringify(key)} is not a field-encrypted JSON document`, { hint: 'Put it with bucket.putJson in a private bucket, or share the whole object with bucket.share' });
-    const dek = await openDataKey(enc, key, this.creds.keys, undefined, JSON_FIELDS_ALG);
+    const dek = await openDataKey(enc, key, this.creds.keys);
     const grant = await sealFieldGrant(rootFieldKey(dek), pointer, who.x25519, enc.oid, expiry);
     const token = this.creds.issue(who.ed25519, { ops: o.ops ?? ['get'], prefix: key, expiry });
     const fields = [...(enc.fields ?? []).filter((g) => !(g.ptr === pointer && equalBytes(g.to, who.x25519))), grant];
@@ -228,6 +233,7 @@ export class BucketHandle {
       plainRange(o.range, record.size); // refuses a range outside the object before any fetch
       return { record, ...this.client.getRecyclable(cid, { ...signal, ...progress, ...(o.range ? { range: o.range } : {}) }) };
     }
+    if (enc.alg === JSON_FIELDS_ALG) throw new DdcError('DDC_INVALID_ARGUMENT', `${JSON.stringify(key)} is a field-encrypted JSON document`, { hint: 'Read it with bucket.getJson' });
     const dek = await openDataKey(enc, key, this.creds.keys, o.groupShares);
     const range = plainRange(o.range, enc.size);
     const fetchRange = cipherFetchRange(range, enc);
@@ -323,7 +329,7 @@ export class BucketHandle {
     let version = rec.version;
     const enc = rec.encryption;
     if (enc) {
-      const dek = await openDataKey(enc, key, this.creds.keys, undefined, enc.alg === JSON_FIELDS_ALG ? JSON_FIELDS_ALG : ENC_ALG);
+      const dek = await openDataKey(enc, key, this.creds.keys);
       const edek = await sealDek(dek, who.x25519, enc.oid, { expiresAt: expiry });
       const edeks = [...enc.edeks.filter((e) => !equalBytes(e.to, who.x25519)), edek];
       version = (await this.rewrite(rec, { ...enc, edeks }, o.signal)).version;
@@ -373,7 +379,7 @@ export class BucketHandle {
     const keys = this.creds.keys;
     if (!keys) throw new DdcError('DDC_NOT_A_READER', `unsharing ${JSON.stringify(key)} re-encrypts it, which needs a reader's keys`, { hint: 'Open the bucket with { keys }' });
     const json = enc.alg === JSON_FIELDS_ALG;
-    const dek = await openDataKey(enc, key, keys, undefined, json ? JSON_FIELDS_ALG : ENC_ALG);
+    const dek = await openDataKey(enc, key, keys);
     const keep = (to: Uint8Array) => !equalBytes(to, who.x25519);
     const readers: Reader[] = [{ x25519: keys.encryption.publicKey, exp: null }, ...enc.edeks.filter((e) => keep(e.to)).map((e) => ({ x25519: e.to, exp: e.exp }))];
     const members = enc.group ? enc.group.shares.map((s) => s.to).filter(keep) : [];
@@ -381,22 +387,20 @@ export class BucketHandle {
     const oid2 = generateObjectId();
     const group = enc.group && members.length >= Math.max(2, enc.group.t) ? await sealDekToGroup(dek2, members, enc.group.t, oid2) : null;
     const edeks = await sealToReaders(dek2, oid2, readers);
-    const shardPut = { token: this.creds.shardToken(), ...(o.signal ? { signal: o.signal } : {}) };
     let content: { cid: string; size: number; encryption: EncryptionInfo };
     if (json) {
       // A document is small: open it whole, seal it again, and give the other grantees their subtrees under the new key.
       const doc = await decryptJsonFields(parseJsonBody(await this.client.getBytes(rec.cid!, o.signal ? { signal: o.signal } : {}), key) as EncryptedJson, rootFieldKey(dek));
-      const body = new TextEncoder().encode(JSON.stringify(await encryptJsonFields(doc, dek2)));
-      const put = await this.client.put(body, shardPut);
+      const sealed = await this.putSealedJson(doc, dek2, o.signal);
       const fields = await Promise.all((enc.fields ?? []).filter((g) => keep(g.to)).map((g) => sealFieldGrant(rootFieldKey(dek2), g.ptr, g.to, oid2, g.exp)));
-      const encryption: EncryptionInfo = { alg: JSON_FIELDS_ALG, chunk: 1, oid: oid2, size: body.length, edeks, group, ...(fields.length > 0 ? { fields } : {}) };
-      content = { cid: put.cid.toString(), size: body.length, encryption };
+      const encryption: EncryptionInfo = { alg: JSON_FIELDS_ALG, chunk: 1, oid: oid2, size: sealed.size, edeks, group, ...(fields.length > 0 ? { fields } : {}) };
+      content = { ...sealed, encryption };
     } else {
       // Re-encrypt: ciphertext in, plaintext through, new ciphertext out, one stream (constant memory).
       const old = this.client.getRecyclable(rec.cid!, o.signal ? { signal: o.signal } : {});
       const plain = decryptStream(old.body, dek, enc, undefined, o.signal, old.recycle);
       const enc2 = encryptChunks(chunksOf(plain), dek2, oid2, o.signal, (size) => this.client.putBuffer(size));
-      const put = await this.client.put(enc2.ciphertext, shardPut);
+      const put = await this.client.put(enc2.ciphertext, { token: this.creds.shardToken(), ...(o.signal ? { signal: o.signal } : {}) });
       content = { cid: put.cid.toString(), size: enc2.plainSize(), encryption: { alg: ENC_ALG, chunk: PLAIN_CHUNK, oid: oid2, size: enc2.plainSize(), edeks, group } };
     }
     const next = await this.putRecord({ key, ...content, contentType: rec.contentType, metadata: rec.metadata }, o.signal);

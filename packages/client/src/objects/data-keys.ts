@@ -9,25 +9,20 @@ import {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** Refuses a cipher this client does not implement (a newer writer), before any bytes are fetched. */
-export function checkCipher(enc: EncryptionInfo, key: string, alg: typeof ENC_ALG | typeof JSON_FIELDS_ALG = ENC_ALG): void {
-  if (alg === JSON_FIELDS_ALG) {
-    if (enc.alg !== JSON_FIELDS_ALG) throw new DdcError('DDC_INVALID_ARGUMENT', `${JSON.stringify(key)} is not a field-encrypted JSON document (its cipher is ${enc.alg})`, { hint: 'Read it with bucket.get' });
-    return;
-  }
-  if (enc.alg === JSON_FIELDS_ALG) {
-    throw new DdcError('DDC_INVALID_ARGUMENT', `${JSON.stringify(key)} is a field-encrypted JSON document`, { hint: 'Read it with bucket.getJson' });
-  }
+/**
+ * Refuses a cipher this client does not implement (a newer writer), before any bytes are fetched:
+ * the chunked object cipher, or a field-encrypted JSON document. Both open their DEK the same way.
+ */
+export function checkCipher(enc: EncryptionInfo, key: string): void {
+  if (enc.alg === JSON_FIELDS_ALG) return;
   if (enc.alg !== ENC_ALG || enc.chunk !== PLAIN_CHUNK) {
     throw new DdcError('DDC_RECORD_INVALID', `${JSON.stringify(key)} is encrypted with ${enc.alg} (chunk ${enc.chunk}); this client reads ${ENC_ALG} (chunk ${PLAIN_CHUNK})`, { hint: 'Upgrade DDC to read it' });
   }
 }
 
 /** The DEK of an encrypted object: from the reader's EDEK, or from t opened group shares. */
-export async function openDataKey(
-  enc: EncryptionInfo, key: string, keys: Pick<UserKeys, 'encryption'> | undefined, groupShares?: Uint8Array[], alg: typeof ENC_ALG | typeof JSON_FIELDS_ALG = ENC_ALG,
-): Promise<Uint8Array> {
-  checkCipher(enc, key, alg);
+export async function openDataKey(enc: EncryptionInfo, key: string, keys: Pick<UserKeys, 'encryption'> | undefined, groupShares?: Uint8Array[]): Promise<Uint8Array> {
+  checkCipher(enc, key);
   if (groupShares && groupShares.length > 0) {
     if (!enc.group) throw new DdcError('DDC_NOT_A_READER', `${JSON.stringify(key)} is not shared with a group`, { hint: 'Read it with your own keys' });
     return combineGroupShares(groupShares, enc.group.t);

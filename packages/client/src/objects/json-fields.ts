@@ -3,7 +3,7 @@
  * whole document opens; with field grants only the subtrees they name, the rest stays sealed.
  */
 import {
-  DdcError, decryptJsonFields, findEdekFor, findFieldGrantsFor, openFieldGrant, rootFieldKey, JSON_FIELDS_ALG,
+  DdcError, decryptJsonFields, findEdekFor, findFieldGrantsFor, openFieldGrant, rootFieldKey,
   type EncryptedJson, type EncryptionInfo, type PlainJson, type UserKeys,
 } from '@ddc/core';
 import { openDataKey } from './data-keys.js';
@@ -23,7 +23,7 @@ export function parseJsonBody(bytes: Uint8Array, key: string): PlainJson {
 export async function openJsonDocument(doc: PlainJson, enc: EncryptionInfo, key: string, keys: Pick<UserKeys, 'encryption'> | undefined): Promise<{ doc: PlainJson; opened: string[] }> {
   const pub = keys?.encryption.publicKey;
   if (pub && findEdekFor(enc.edeks, pub)) {
-    const dek = await openDataKey(enc, key, keys, undefined, JSON_FIELDS_ALG);
+    const dek = await openDataKey(enc, key, keys);
     return { doc: await decryptJsonFields(doc as EncryptedJson, rootFieldKey(dek)), opened: [''] };
   }
   const grants = pub ? findFieldGrantsFor(enc.fields, pub).filter((g) => g.exp === null || g.exp > nowSeconds()) : [];

@@ -1,11 +1,11 @@
 /** Turns one piece (a DAG block) into its stripe of v1 shards. */
-import { buildStripe, createErasureCoder, headerLength, sealStripe, shardLengthFor, splitData, type CID, type EncodedShard, type StripeLayout } from '@ddc/core';
+import { buildStripe, createErasureCoder, headerLength, sealStripe, shardLengthFor, type CID, type EncodedShard, type StripeLayout } from '@ddc/core';
 import type { BufferPool } from '../buffer-pool.js';
 
 /**
- * With a pool, a coded stripe is built in place in pooled buffers (header space, then the
- * payload): the data is copied in once, parity is coded straight into its shards, and the
- * headers are written last. The caller gives the shards' `bytes` back when they are sent.
+ * A coded stripe is built in place (header space, then the payload, in buffers from `pool` or
+ * new ones): the data is copied in once, parity is coded straight into its shards, and the
+ * headers are written last. With a pool the caller gives the shards' `bytes` back when sent.
  */
 export function encodePiece(cid: CID, bytes: Uint8Array, layout: StripeLayout, pool?: BufferPool): EncodedShard[] {
   if (layout.replicated) {
@@ -13,14 +13,9 @@ export function encodePiece(cid: CID, bytes: Uint8Array, layout: StripeLayout, p
     return buildStripe(cid, bytes.length, 1, layout.m, new Array<Uint8Array>(layout.count).fill(bytes));
   }
   const { k, m } = layout;
-  const coder = createErasureCoder(k, m);
-  if (!pool) {
-    const data = splitData(bytes, k);
-    return buildStripe(cid, bytes.length, k, m, [...data, ...coder.encode(data)]);
-  }
   const shardLength = shardLengthFor(bytes.length, k);
   const head = headerLength(cid.bytes.length, k, m);
-  const buffers = Array.from({ length: k + m }, () => pool.take(head + shardLength));
+  const buffers = Array.from({ length: k + m }, () => (pool ? pool.take(head + shardLength) : new Uint8Array(head + shardLength)));
   const payloads = buffers.map((b) => b.subarray(head));
   for (let i = 0; i < k; i++) {
     // klauspost's Split layout: consecutive slices, the tail zero-padded.
@@ -28,6 +23,6 @@ export function encodePiece(cid: CID, bytes: Uint8Array, layout: StripeLayout, p
     payloads[i]!.set(part);
     if (part.length < shardLength) payloads[i]!.fill(0, part.length);
   }
-  coder.encodeInto(payloads.slice(0, k), payloads.slice(k));
+  createErasureCoder(k, m).encodeInto(payloads.slice(0, k), payloads.slice(k));
   return sealStripe(cid, bytes.length, k, m, buffers);
 }

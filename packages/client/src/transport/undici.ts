@@ -126,7 +126,6 @@ export class UndiciTransport implements Transport {
   }
 }
 
-
 /**
  * Bodies outside these bounds are read the plain way: small ones (replicated pieces, whose
  * shard becomes the piece and never comes back) cost little to allocate, and no shard of a

@@ -109,11 +109,14 @@ async function webKey(key: DekKey): Promise<CryptoKey> {
   return key.web ?? subtle().importKey('raw', key.raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
 }
 
-/** `out` (plain.length + 16 bytes) is where a platform cipher may write the result; Web Crypto returns its own array. */
-export async function encryptChunk(key: DekKey, oid: Uint8Array, index: number, final: boolean, plain: Uint8Array, out?: Uint8Array): Promise<Uint8Array> {
+/**
+ * `allocate(plain.length + 16)` gives the memory a platform cipher writes the result into; Web
+ * Crypto returns its own array, so it is not called then.
+ */
+export async function encryptChunk(key: DekKey, oid: Uint8Array, index: number, final: boolean, plain: Uint8Array, allocate?: (size: number) => Uint8Array): Promise<Uint8Array> {
   if (plain.length > PLAIN_CHUNK) throw new DdcError('DDC_INVALID_ARGUMENT', `a plaintext chunk is at most ${PLAIN_CHUNK} bytes, got ${plain.length}`);
   const params = chunkParams(oid, index, final);
-  if (aesGcm) return aesGcm.encrypt(key.raw, params.iv as Uint8Array, params.additionalData as Uint8Array, plain, out);
+  if (aesGcm) return aesGcm.encrypt(key.raw, params.iv as Uint8Array, params.additionalData as Uint8Array, plain, allocate?.(plain.length + ENC_TAG_SIZE));
   return new Uint8Array(await subtle().encrypt(params, await webKey(key), plain as Uint8Array<ArrayBuffer>));
 }
 
@@ -238,7 +241,7 @@ export function createEncryptStream(dek: Uint8Array, oid: Uint8Array, opts: Encr
   let cur: Uint8Array | null = null; // the chunk being filled
   let curLen = 0;
   let pending: Uint8Array | null = null; // a full chunk that may still be the last one
-  const submit = (plain: Uint8Array, final: boolean) => jobs.add(encryptChunk(key, objectId, index++, final, plain, allocate?.(plain.length + ENC_TAG_SIZE)));
+  const submit = (plain: Uint8Array, final: boolean) => jobs.add(encryptChunk(key, objectId, index++, final, plain, allocate));
 
   return new TransformStream<Uint8Array, Uint8Array>({
     async start(controller) {

@@ -14,16 +14,6 @@ export interface ChunkOptions {
   allocate?: ((size: number) => Uint8Array) | undefined;
 }
 
-function join(pieces: Uint8Array[], total: number, allocate: ((size: number) => Uint8Array) | undefined): Uint8Array {
-  if (!allocate) return concatBytes(pieces, total);
-  const out = allocate(total);
-  let off = 0;
-  for (const p of pieces) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 export async function* fixedSizeChunks(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -57,7 +47,7 @@ export async function* fixedSizeChunks(
       pending += take;
       off += take;
       if (pending === chunkSize) {
-        const chunk = join(pieces, pending, allocate);
+        const chunk = concatBytes(pieces, pending, allocate?.(pending));
         pieces = [];
         pending = 0;
         emitted = true;
@@ -68,5 +58,5 @@ export async function* fixedSizeChunks(
     if (buf.length > 0) onProgress?.(bytesRead);
   }
   throwIfAborted(signal);
-  if (pending > 0 || !emitted) yield pieces.length === 1 ? pieces[0]! : join(pieces, pending, allocate);
+  if (pending > 0 || !emitted) yield pieces.length === 1 ? pieces[0]! : concatBytes(pieces, pending, allocate?.(pending));
 }
