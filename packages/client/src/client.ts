@@ -17,6 +17,7 @@ import { encodePiece } from './put/encode-piece.js';
 import { BufferPool } from './buffer-pool.js';
 import { uploadStripe, type MissingShard } from './put/upload.js';
 import { fetchPiece } from './get/fetch-piece.js';
+import { ShardReadBatcher } from './get/shard-batcher.js';
 import { inspectPiece, type PieceReport } from './inspect.js';
 import type { ProgressHandler } from './progress.js';
 import { BucketHandle } from './objects/bucket.js';
@@ -76,6 +77,7 @@ export class DdcClient {
   private readonly leafPool = new BufferPool(8);
   /** Pieces read for getRecyclable, given back by its consumer. */
   private readonly piecePool: BufferPool;
+  private readonly batcher: ShardReadBatcher;
   /** Signs this client's requests to nodes (options.identity, or a key made for this client). */
   readonly signer: RequestSigner;
 
@@ -87,6 +89,7 @@ export class DdcClient {
     this.signer = requestSigner(this.opts.identity);
     this.shardPool = new BufferPool(this.opts.piecesInFlight * 8);
     this.piecePool = new BufferPool(this.opts.readAhead + 4);
+    this.batcher = new ShardReadBatcher(this.opts.transport);
   }
 
   /** The key pair that signs this client's requests. */
@@ -193,7 +196,7 @@ export class DdcClient {
     const fetch = (cid: CID, signal?: AbortSignal, hint?: BlockHint) => {
       const expected = cid.code === RAW_CODEC && hint?.fileBytes !== undefined ? hint.fileBytes : undefined;
       const ctx = {
-        transport: this.opts.transport, health: this.health, hedgeAfterMs: this.opts.hedgeAfterMs,
+        transport: this.opts.transport, health: this.health, hedgeAfterMs: this.opts.hedgeAfterMs, batcher: this.batcher,
         ...(signal ? { signal } : {}), ...(piecePool && cid.code === RAW_CODEC ? { piecePool } : {}),
       };
       return fetchPiece(cid, view, ctx, expected);

@@ -3,6 +3,7 @@ export * from './hash.js';
 export * from './bytes.js';
 export * from './merkle.js';
 export * from './shard.js';
+export * from './shard-batch.js';
 export * from './placement.js';
 export * from './cluster.js';
 export * from './unixfs/index.js';

@@ -18,6 +18,7 @@ import {
   type CID, type ClusterNode, type ShardHeader,
 } from '@ddc/core';
 import type { Transport } from '../transport/types.js';
+import type { ShardReadBatcher } from './shard-batcher.js';
 import type { BufferPool } from '../buffer-pool.js';
 import type { NodeHealth } from '../node-health.js';
 import type { ClusterView } from '../membership.js';
@@ -29,7 +30,12 @@ export interface PieceFetchContext {
   signal?: AbortSignal;
   /** Where a coded piece is joined (the reader gives pieces back once consumed); a new array otherwise. */
   piecePool?: BufferPool;
+  /** Coalesces small shard reads to one node into batch requests. */
+  batcher?: ShardReadBatcher;
 }
+
+/** Shards up to this size are read through the batcher (a 4 KiB object's replica, a dag-pb node); larger ones alone. */
+const BATCHED_SHARD_MAX = 64 * 1024;
 
 interface Attempt {
   index: number;
@@ -78,8 +84,14 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
     order = order.sort(byHealth);
   }
 
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(ctx.signal?.reason);
+  // A piece of unknown length is asked for through the batcher too: its first shard is at most a 1 MiB leaf's quarter.
+  const reader = ctx.batcher && (!known || known.replicated || (expectedLength ?? 0) / known.k <= BATCHED_SHARD_MAX) ? ctx.batcher : ctx.transport;
+
+  // Cancels the requests still running once the piece is settled. Made only for requests that can be
+  // cancelled: batched reads take the caller's signal alone (an AbortController per 4 KiB read costs as much as its hash).
+  let controller: AbortController | undefined;
+  const cancellable = () => (controller ??= new AbortController()).signal;
+  const onOuterAbort = () => controller?.abort(ctx.signal?.reason);
   ctx.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
   return new Promise<Uint8Array>((resolve, reject) => {
@@ -107,7 +119,7 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       clearTimeout(hedgeTimer);
       ctx.signal?.removeEventListener('abort', onOuterAbort);
       // Cancel what still runs (hedges, parity, discovery); abort() without a reason would build a DOMException per piece.
-      if (inFlight > 0 || discovery === 'running') controller.abort(SETTLED);
+      if (inFlight > 0 || discovery === 'running') controller?.abort(SETTLED);
       if (bytes) resolve(bytes);
       else reject(err);
     };
@@ -242,7 +254,7 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       const asked = new Set(order.map((o) => `${o.node.id}/${o.index}`));
       void Promise.all(
         view.nodes.map((node) =>
-          ctx.transport.listPiece(node.url, cid.toString(), controller.signal).then(
+          ctx.transport.listPiece(node.url, cid.toString(), cancellable()).then(
             (held) => held.map((h) => ({ node, index: h.index })),
             () => [],
           ),
@@ -270,7 +282,7 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
         const attempt: Attempt = { index, node };
         attempts.push(attempt);
         inFlight++;
-        ctx.transport.getPieceShard(node.url, cid.toString(), index, controller.signal).then(
+        reader.getPieceShard(node.url, cid.toString(), index, reader === ctx.batcher ? ctx.signal : cancellable()).then(
           (bytes) => {
             inFlight--;
             if (done) return release(bytes);

@@ -1,4 +1,5 @@
 /** Transport over the Fetch API: browsers, Deno, and Node without undici. */
+import { decodeBatchResponse, encodeBatchRequest, type BatchEntry, type BatchWant } from '@ddc/core';
 import type { PieceShardInfo, Transport } from './types.js';
 import { errorFromResponse, networkError } from './http-errors.js';
 
@@ -34,6 +35,20 @@ export class FetchTransport implements Transport {
   async getPieceShard(baseUrl: string, pieceCid: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
     const res = await this.call(`${baseUrl}/v1/pieces/${pieceCid}/${index}`, signal ? { signal } : {});
     return new Uint8Array(await res.arrayBuffer());
+  }
+
+  async getPieceShards(baseUrl: string, wants: readonly BatchWant[], signal?: AbortSignal): Promise<BatchEntry[]> {
+    const init: RequestInit = { method: 'POST', body: encodeBatchRequest(wants) as BodyInit, headers: { 'content-type': 'application/octet-stream' } };
+    if (signal) init.signal = signal;
+    const url = `${baseUrl}/v1/pieces/batch`;
+    const res = await this.call(url, init);
+    let body: Uint8Array;
+    try {
+      body = new Uint8Array(await res.arrayBuffer());
+    } catch (cause) {
+      throw networkError(cause, url, signal);
+    }
+    return decodeBatchResponse(body, wants.length);
   }
 
   async listPiece(baseUrl: string, pieceCid: string, signal?: AbortSignal): Promise<PieceShardInfo[]> {

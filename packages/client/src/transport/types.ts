@@ -1,4 +1,6 @@
 /** The client's only view of the network: plain shard requests to one node. */
+import type { BatchEntry, BatchWant } from '@ddc/core';
+
 export interface ShardResponse {
   bytes: Uint8Array;
 }
@@ -18,6 +20,11 @@ export interface Transport {
   deleteShard(baseUrl: string, id: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<void>;
   /** The shard the node holds for (piece, index); rejects with DDC_SHARD_NOT_FOUND if none. */
   getPieceShard(baseUrl: string, pieceCid: string, index: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Several shards by (piece, index) in one exchange (POST /v1/pieces/batch); entries in
+   * request order, their bytes views into one answer. Transports without it read one by one.
+   */
+  getPieceShards?(baseUrl: string, wants: readonly BatchWant[], signal?: AbortSignal): Promise<BatchEntry[]>;
   /** Gives back a getPieceShard answer the caller will never read again, so the transport may reuse its memory. */
   releaseShard?(bytes: Uint8Array): void;
   /** What the node holds of a piece. */

@@ -3,6 +3,7 @@
  * fetch for 1 MiB bodies. Node only (imported by the Node entry).
  */
 import { Agent } from 'undici';
+import { decodeBatchResponse, encodeBatchRequest, type BatchEntry, type BatchWant } from '@ddc/core';
 import { BufferPool } from '../buffer-pool.js';
 import type { PieceShardInfo, Transport } from './types.js';
 import { errorFromResponse, networkError } from './http-errors.js';
@@ -47,7 +48,7 @@ export class UndiciTransport implements Transport {
   }
 
   /** `path` starts with /v1/; `url` (baseUrl + path) names the request in errors. */
-  private async call(baseUrl: string, path: string, method: 'GET' | 'PUT' | 'DELETE', signal: AbortSignal | undefined, body?: Uint8Array, extra?: Record<string, string>) {
+  private async call(baseUrl: string, path: string, method: 'GET' | 'PUT' | 'DELETE' | 'POST', signal: AbortSignal | undefined, body?: Uint8Array, extra?: Record<string, string>) {
     const url = baseUrl + path;
     let res;
     const headers = body ? { ...extra, 'content-type': 'application/octet-stream' } : extra;
@@ -104,6 +105,18 @@ export class UndiciTransport implements Transport {
     } catch (cause) {
       throw networkError(cause, url, signal);
     }
+  }
+
+  async getPieceShards(baseUrl: string, wants: readonly BatchWant[], signal?: AbortSignal): Promise<BatchEntry[]> {
+    const path = '/v1/pieces/batch';
+    const res = await this.call(baseUrl, path, 'POST', signal, encodeBatchRequest(wants));
+    let body: Uint8Array;
+    try {
+      body = new Uint8Array(await res.body.arrayBuffer());
+    } catch (cause) {
+      throw networkError(cause, baseUrl + path, signal);
+    }
+    return decodeBatchResponse(body, wants.length);
   }
 
   releaseShard(bytes: Uint8Array): void {

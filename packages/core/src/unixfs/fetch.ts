@@ -37,8 +37,13 @@ interface Entry<T> {
 
 export class Prefetcher<T> {
   private readonly stack: Entry<T>[] = [];
-  private readonly controller = new AbortController();
-  private readonly onAbort = () => this.controller.abort(this.signal?.reason);
+  /**
+   * Cancels prefetches when the walk ends early. The first block (the root) is fetched with the
+   * caller's signal alone, so a one-block read (a small file) never builds a controller.
+   */
+  private controller: AbortController | undefined;
+  private started = 0;
+  private readonly onAbort = () => this.controller?.abort(this.signal?.reason);
 
   constructor(
     private readonly getBlock: GetBlock,
@@ -83,13 +88,14 @@ export class Prefetcher<T> {
     this.signal?.removeEventListener('abort', this.onAbort);
     // Started fetches are all on the stack (popped ones were awaited): an empty stack has none to cancel,
     // and skipping the abort saves building an error per read (small reads end here every time).
-    if (this.stack.length > 0 && !this.controller.signal.aborted) this.controller.abort(abortError(this.signal));
+    if (this.stack.length > 0 && this.controller && !this.controller.signal.aborted) this.controller.abort(abortError(this.signal));
     this.stack.length = 0;
   }
 
   private start(e: Entry<T>): void {
     if (e.bytes) return;
-    e.bytes = getVerifiedBlock(this.getBlock, e.cid, this.controller.signal, this.hintOf?.(e.meta), this.alreadyVerified);
+    const signal = this.started++ === 0 ? this.signal : (this.controller ??= new AbortController()).signal;
+    e.bytes = getVerifiedBlock(this.getBlock, e.cid, signal, this.hintOf?.(e.meta), this.alreadyVerified);
     // Failures surface when the entry is awaited; don't let a prefetch crash the process.
     e.bytes.catch(() => {});
   }

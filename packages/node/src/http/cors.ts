@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const EXPOSED = 'content-length, retry-after, x-ddc-shard-id, x-ddc-piece-cid, x-ddc-shard-index';
-const METHODS = 'GET, HEAD, PUT, DELETE, OPTIONS';
+const METHODS = 'GET, HEAD, PUT, POST, DELETE, OPTIONS';
 const MAX_AGE_SECONDS = '86400';
 
 /** Adds CORS headers when the request comes from a browser page. */

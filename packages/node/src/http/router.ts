@@ -24,6 +24,7 @@ export type Route =
   | { kind: 'header'; method: 'GET' | 'HEAD'; id: string }
   | { kind: 'pieceShard'; method: 'GET' | 'HEAD'; cid: string; index: number; verify: boolean }
   | { kind: 'piece'; cid: string }
+  | { kind: 'pieceBatch' }
   | { kind: 'list'; after: string | undefined; limit: number }
   | { kind: 'health'; method: 'GET' | 'HEAD' }
   | { kind: 'info' }
@@ -220,6 +221,10 @@ export function parseRoute(method: string, url: string): Route {
   if (collection === 'pieces' && a === 'has' && b === undefined) {
     allow(method, path, ['POST'] as const);
     return { kind: 'has' };
+  }
+  if (collection === 'pieces' && a === 'batch' && b === undefined) {
+    allow(method, path, ['POST'] as const);
+    return { kind: 'pieceBatch' };
   }
   if (collection === 'status' && a === undefined) {
     allow(method, path, ['GET'] as const);

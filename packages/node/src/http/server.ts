@@ -18,6 +18,7 @@ import { MAX_URL_BYTES, parseRoute, type Route } from './router.js';
 import { handlePut } from './shard-put.js';
 import { handleMaintenance, isMaintenanceRoute } from './maintenance.js';
 import { serveShard } from './shard-read.js';
+import { serveShardBatch } from './shard-batch.js';
 import { handleRecords, isRecordRoute } from './records.js';
 import { deleteShardAuthorized } from '../auth/shard-access.js';
 import { unauthenticated } from '../auth/authenticate.js';
@@ -103,6 +104,8 @@ async function dispatch(ctx: NodeContext, req: IncomingMessage, res: ServerRespo
       if (!shard) throw pieceShardNotFound(route.cid, route.index);
       return serveShard(ctx, res, shard.id, shard, route.method === 'HEAD', route.verify);
     }
+    case 'pieceBatch':
+      return serveShardBatch(ctx, req, res);
     case 'piece': {
       if (delay) await sleep(delay);
       const shards = ctx.store.pieceShards(route.cid).map((s) => ({ id: s.id, index: s.index, k: s.k, m: s.m, length: s.length }));
