@@ -75,7 +75,7 @@ export async function startNode(input: NodeConfigInput | NodeConfig, options: St
   if (config.auth.anonymousWrites) log({ event: 'warning', message: 'TEST-ONLY auth.anonymousWrites is on: this node accepts unsigned writes' });
   let auth: NodeAuth;
   try {
-    auth = await openNodeAuth(config, identity, log);
+    auth = await openNodeAuth(config, identity, log, store);
   } catch (e) {
     await store.close();
     throw e;

@@ -227,11 +227,11 @@ describe('signed requests: peers, skew and anonymousWrites', () => {
     }
   });
 
-  it('the data folder holds the references database under auth/ with its FORMAT', async () => {
+  it('the data folder holds auth/ with its FORMAT; claims live in the store index, not in an auth/refs database', async () => {
     const t = await startTestNode();
     try {
       assert.ok(await exists(join(t.dataDir, 'auth', 'FORMAT')));
-      assert.ok(await exists(join(t.dataDir, 'auth', 'refs')));
+      assert.equal(await exists(join(t.dataDir, 'auth', 'refs')), false);
     } finally {
       await t.cleanup();
     }

@@ -16,7 +16,6 @@ interface Waiter {
   resolve(bytes: Uint8Array): void;
   reject(e: unknown): void;
   settled: boolean;
-  onAbort?: () => void;
 }
 
 interface NodeQueue {
@@ -37,12 +36,9 @@ export class ShardReadBatcher {
     if (!this.transport.getPieceShards) return this.transport.getPieceShard(baseUrl, cid, index, signal);
     if (signal?.aborted) return Promise.reject(aborted(signal));
     return new Promise<Uint8Array>((resolve, reject) => {
+      // No abort listener per read (a piece's signal would collect dozens): an aborted read is
+      // dropped before its batch goes out, or settled as aborted when the batch answers.
       const waiter: Waiter = { cid, index, signal, resolve, reject, settled: false };
-      if (signal) {
-        // Settle at once on abort; an answer that comes later is dropped.
-        waiter.onAbort = () => settle(waiter, undefined, aborted(signal));
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
       let queue = this.nodes.get(baseUrl);
       if (!queue) this.nodes.set(baseUrl, (queue = { running: 0, waiting: [] }));
       queue.waiting.push(waiter);
@@ -63,7 +59,10 @@ export class ShardReadBatcher {
 
   private pump(baseUrl: string, queue: NodeQueue): void {
     while (queue.running < this.perNode && queue.waiting.length > 0) {
-      const batch = queue.waiting.splice(0, MAX_BATCH_SHARDS).filter((w) => !w.settled);
+      const batch = queue.waiting.splice(0, MAX_BATCH_SHARDS).filter((w) => {
+        if (w.signal?.aborted) settle(w, undefined, aborted(w.signal));
+        return !w.settled;
+      });
       if (batch.length === 0) continue;
       queue.running++;
       const done = () => {
@@ -75,9 +74,14 @@ export class ShardReadBatcher {
     }
   }
 
+  /**
+   * Small reads go out without the caller's signal, as batches do: a piece's signal is shared by
+   * every read of a walk, and a listener per request would pile up on it. An aborted read is
+   * settled as aborted when its request ends (within the transport's timeouts).
+   */
   private readEach(baseUrl: string, batch: Waiter[]): Promise<unknown> {
     return Promise.all(
-      batch.map((w) => this.transport.getPieceShard(baseUrl, w.cid, w.index, w.signal).then((b) => settle(w, b), (e: unknown) => settle(w, undefined, e))),
+      batch.map((w) => this.transport.getPieceShard(baseUrl, w.cid, w.index).then((b) => settle(w, b), (e: unknown) => settle(w, undefined, e))),
     );
   }
 
@@ -111,7 +115,7 @@ const nextTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? 
 function settle(w: Waiter, bytes: Uint8Array | undefined, error?: unknown): void {
   if (w.settled) return;
   w.settled = true;
-  if (w.onAbort) w.signal!.removeEventListener('abort', w.onAbort);
+  if (bytes && w.signal?.aborted) return w.reject(aborted(w.signal));
   if (bytes) w.resolve(bytes);
   else w.reject(error);
 }

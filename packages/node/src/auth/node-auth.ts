@@ -9,7 +9,7 @@ import type { NodeIdentity } from '../identity.js';
 import type { Logger } from '../http/respond.js';
 import type { AuthConfig } from './config.js';
 import { BucketDirectory } from './bucket-directory.js';
-import { ShardRefs } from './shard-refs.js';
+import { ShardRefs, type ClaimStore } from './shard-refs.js';
 
 export interface NodeAuth {
   readonly config: AuthConfig;
@@ -26,8 +26,9 @@ export interface NodeAuth {
   close(): Promise<void>;
 }
 
-export async function openNodeAuth(config: NodeConfig, identity: NodeIdentity, log: Logger): Promise<NodeAuth> {
-  const refs = await ShardRefs.open(config.dataDir);
+/** `claims`: the store whose index keeps the bucket claims (open it first). */
+export async function openNodeAuth(config: NodeConfig, identity: NodeIdentity, log: Logger, claims: ClaimStore): Promise<NodeAuth> {
+  const refs = await ShardRefs.open(config.dataDir, claims);
   let directory: BucketDirectory | undefined;
   if (config.chain) {
     try {

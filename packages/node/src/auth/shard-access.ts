@@ -58,6 +58,12 @@ export async function authorizeShardPut(ctx: NodeContext, req: IncomingMessage):
   return { bucket: token.bucket };
 }
 
+/** The claims a PUT records when it creates the shard (nobody claimed a shard that did not exist). */
+export function claimsIfCreated(grant: ShardPutGrant): number[] {
+  if (grant.peerRefs) return [...grant.peerRefs];
+  return grant.bucket === undefined ? [] : [grant.bucket];
+}
+
 /**
  * Records the references of a shard just stored (durably, before the answer). A PUT without
  * a token writes nothing unless buckets already reference the shard (then it adds the

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DdcError } from '@ddc/core';
 import { busy, shuttingDown, tooLarge } from '../errors.js';
-import { authorizeShardPut, recordShardPut, type ShardPutGrant } from '../auth/shard-access.js';
+import { authorizeShardPut, claimsIfCreated, recordShardPut, type ShardPutGrant } from '../auth/shard-access.js';
 import type { ShardUpload } from '../store/upload.js';
 import { declaredLength, refuseBody } from './body.js';
 import type { NodeContext } from './context.js';
@@ -49,8 +49,11 @@ function admit(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: 
 
 function receive(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: string, declared: number | undefined, ticket: Ticket, grant: ShardPutGrant): void {
   let upload: ShardUpload;
+  const stale = ctx.auth.refs.list(id).length > 0;
   try {
-    upload = ctx.store.beginPut(id, declared);
+    // The claim of a new shard commits with it (one transaction); an existing shard's claims, or
+    // claims left from before (folders written by older versions), are settled after the commit.
+    upload = ctx.store.beginPut(id, declared, stale ? undefined : claimsIfCreated(grant));
   } catch (e) {
     ticket.release();
     return refuseBody(ctx, req, res, e);
@@ -85,7 +88,7 @@ function receive(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id
     upload.end().then(
       async (r) => {
         try {
-          await recordShardPut(ctx, r.id, grant, r.created);
+          if (!r.created || stale) await recordShardPut(ctx, r.id, grant, r.created);
         } catch (e) {
           ticket.release();
           return sendError(res, e, ctx.log);

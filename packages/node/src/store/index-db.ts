@@ -1,6 +1,8 @@
 /**
  * The LMDB index of a store: shard id -> metadata, (piece CID, index, id) for the read path,
- * and the bytes of small shards.
+ * the bytes of small shards, and the buckets that claim each shard ([id, bucket] -> 1; see
+ * auth/shard-refs.ts). Claims live here so that a bucket's PUT commits its shard and its claim
+ * in one transaction: one fsync instead of two, and no crash window between them.
  *
  * Durability: `overlappingSync: false` makes every commit fsync before its promise
  * resolves (with lmdb-js's default overlappingSync on Linux a write resolves when it is
@@ -35,6 +37,7 @@ export class ShardIndex {
     private readonly shards: Database<Buffer, string>,
     private readonly inline: Database<Buffer, string>,
     private readonly pieces: Database<Buffer, [string, number, string]>,
+    private readonly refs: Database<Buffer, [string, number]>,
   ) {
     for (const { value } of this.shards.getRange({})) {
       this.counts.shards++;
@@ -54,7 +57,8 @@ export class ShardIndex {
     const shards = root.openDB<Buffer, string>('shards', { encoding: 'binary' });
     const inline = root.openDB<Buffer, string>('inline', { encoding: 'binary' });
     const pieces = root.openDB<Buffer, [string, number, string]>('pieces', { encoding: 'binary' });
-    return new ShardIndex(root, shards, inline, pieces);
+    const refs = root.openDB<Buffer, [string, number]>('refs', { encoding: 'binary' });
+    return new ShardIndex(root, shards, inline, pieces, refs);
   }
 
   get(id: string): ShardMeta | undefined {
@@ -71,12 +75,13 @@ export class ShardIndex {
     return this.inline.getBinary(id);
   }
 
-  /** Adds a shard unless its id is already there; resolves once the commit is on disk. */
-  async insert(id: string, meta: ShardMeta, inlineBytes?: Uint8Array): Promise<boolean> {
+  /** Adds a shard (and `claims` on it) unless its id is already there; resolves once the commit is on disk. */
+  async insert(id: string, meta: ShardMeta, inlineBytes?: Uint8Array, claims: readonly number[] = []): Promise<boolean> {
     const added = await this.shards.ifNoExists(id, () => {
       void this.shards.put(id, encodeMeta(meta));
       if (inlineBytes) void this.inline.put(id, inlineBytes as Buffer);
       void this.pieces.put([meta.pieceCid, meta.index, id], PRESENT);
+      for (const b of claims) void this.refs.put([id, b], PRESENT);
     });
     if (added) {
       this.counts.shards++;
@@ -115,6 +120,27 @@ export class ShardIndex {
     const ids: string[] = [];
     for (const key of this.pieces.getKeys({ start, end })) ids.push(key[2]);
     return ids;
+  }
+
+  /** The buckets that claim shard `id`, ascending. */
+  claims(id: string): number[] {
+    const out: number[] = [];
+    for (const key of this.refs.getKeys({ start: [id, -1], end: [id, Number.MAX_SAFE_INTEGER + 1] })) out.push(key[1]);
+    return out;
+  }
+
+  async addClaims(id: string, buckets: readonly number[]): Promise<void> {
+    if (buckets.length === 0) return;
+    await this.root.batch(() => {
+      for (const b of buckets) void this.refs.put([id, b], PRESENT);
+    });
+  }
+
+  async removeClaims(id: string, buckets: readonly number[]): Promise<void> {
+    if (buckets.length === 0) return;
+    await this.root.batch(() => {
+      for (const b of buckets) void this.refs.remove([id, b]);
+    });
   }
 
   stats(): IndexStats {

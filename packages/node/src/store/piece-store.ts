@@ -88,9 +88,10 @@ export class PieceStore implements UploadSink {
   // ---- writes ----
 
   /** Starts an upload; feed it the body, then `end()` it (or `abort()`). */
-  beginPut(expectedId?: string, declaredLength?: number): ShardUpload {
+  /** `claims`: bucket claims committed in the same transaction as the shard, if this upload creates it. */
+  beginPut(expectedId?: string, declaredLength?: number, claims?: readonly number[]): ShardUpload {
     if (this.closing) throw shuttingDown();
-    const upload = new ShardUpload(this, expectedId, declaredLength);
+    const upload = new ShardUpload(this, expectedId, declaredLength, claims);
     this.uploads.add(upload);
     return upload;
   }
@@ -145,9 +146,9 @@ export class PieceStore implements UploadSink {
             await unlink(path).catch(() => undefined);
             throw e;
           }
-          await this.index.insert(u.id, meta);
+          await this.index.insert(u.id, meta, undefined, u.claims);
         } else {
-          await this.index.insert(u.id, meta, u.bytes);
+          await this.index.insert(u.id, meta, u.bytes, u.claims);
         }
         return { id: u.id, created: true, length: u.length };
       }),
@@ -278,6 +279,20 @@ export class PieceStore implements UploadSink {
       if (meta) out.push({ id, ...meta });
     }
     return out;
+  }
+
+  // ---- bucket claims (auth/shard-refs.ts), kept in the index so a shard and its claims commit together ----
+
+  claims(id: string): number[] {
+    return this.index.claims(id);
+  }
+
+  addClaims(id: string, buckets: readonly number[]): Promise<void> {
+    return this.index.addClaims(id, buckets);
+  }
+
+  removeClaims(id: string, buckets: readonly number[]): Promise<void> {
+    return this.index.removeClaims(id, buckets);
   }
 
   stats(): IndexStats {

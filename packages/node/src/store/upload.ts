@@ -24,6 +24,8 @@ export interface VerifiedUpload {
   bytes?: Uint8Array;
   /** The shard's temporary file otherwise (complete, not yet synced: the store syncs it with its folder). */
   temp?: TempFile;
+  /** Bucket claims committed with the shard if this upload creates it (see ShardIndex.insert). */
+  claims?: readonly number[];
 }
 
 export interface UploadSink {
@@ -49,6 +51,8 @@ export class ShardUpload {
     private readonly expectedId: string | undefined,
     /** The body's declared size (Content-Length), if known. */
     private readonly declaredLength: number | undefined,
+    /** Bucket claims to commit with the shard, should this upload create it. */
+    private readonly claims?: readonly number[],
   ) {
     this.verifier = new ShardVerifier(sink.maxShardBytes);
     if (declaredLength !== undefined && declaredLength > sink.inlineThreshold) this.toFile();
@@ -116,6 +120,7 @@ export class ShardUpload {
     try {
       const v = this.verifier.finish(this.expectedId);
       const verified: VerifiedUpload = { id: v.id, header: v.header, headerLength: v.headerLength, length: v.length };
+      if (this.claims && this.claims.length > 0) verified.claims = this.claims;
       if (this.temp) {
         await this.temp.written();
         verified.temp = this.temp;
