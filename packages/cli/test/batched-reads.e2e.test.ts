@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DdcError, type BatchEntry, type BatchWant } from '@ddc/core';
-import { UndiciTransport, createClient, type DdcClient } from '@ddc/client';
+import { FetchTransport, UndiciTransport, createClient, type DdcClient } from '@ddc/client';
 import { startCluster, randomBytes } from './helpers.js';
 
 /** The real transport, counting what goes over the wire; `refuseBatches` answers batches as a node without the route would. */
@@ -60,6 +60,24 @@ describe('batched small reads on a real cluster', () => {
       got.forEach((bytes, i) => assert.deepEqual(bytes, objects[i]!.bytes, `object ${i} of ${objects[i]!.bytes.length} bytes`));
       assert.ok(transport.batches > 0, 'batch requests were sent');
       assert.ok(transport.batchedShards > transport.batches, `batches held ${transport.batchedShards} shards in ${transport.batches} requests`);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('batches through the Fetch transport too (the browser path)', async () => {
+    let batches = 0;
+    const transport = new FetchTransport();
+    const send = transport.getPieceShards.bind(transport);
+    transport.getPieceShards = (baseUrl, wants, signal) => {
+      batches++;
+      return send(baseUrl, wants, signal);
+    };
+    const client = createClient({ cluster: env.cluster.descriptor(), transport });
+    try {
+      const got = await Promise.all(objects.map((o) => client.getBytes(o.cid)));
+      got.forEach((bytes, i) => assert.deepEqual(bytes, objects[i]!.bytes));
+      assert.ok(batches > 0, 'batch requests were sent over fetch');
     } finally {
       await client.close();
     }
