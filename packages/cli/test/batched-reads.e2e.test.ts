@@ -4,6 +4,7 @@
  * older node without the route is read one shard at a time, and an abort ends only its read.
  */
 import { after, before, describe, it } from 'node:test';
+import { createServer, type Socket } from 'node:net';
 import assert from 'node:assert/strict';
 import { DdcError, type BatchEntry, type BatchWant } from '@ddc/core';
 import { FetchTransport, UndiciTransport, createClient, type DdcClient } from '@ddc/client';
@@ -96,6 +97,38 @@ describe('batched small reads on a real cluster', () => {
       assert.equal(transport.batches, refusedOnce);
     } finally {
       await client.close();
+    }
+  });
+
+  it('reads go past a node that accepts requests and never answers, and reads queued for it are not sent once their pieces were read elsewhere', async () => {
+    // A real socket that takes requests and answers none; it cuts each connection after 600 ms.
+    const requests: string[] = [];
+    const sockets = new Set<Socket>();
+    const hung = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', (d: Buffer) => {
+        for (const line of d.toString('latin1').split('\r\n')) if (/^(GET|POST) \//.test(line)) requests.push(line);
+      });
+      socket.on('error', () => undefined);
+      setTimeout(() => socket.destroy(), 600).unref();
+    });
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    const descriptor = env.cluster.descriptor();
+    const port = (hung.address() as { port: number }).port;
+    const victim = descriptor.nodes.find((n) => n.id === 'node-1')!;
+    victim.url = `http://127.0.0.1:${port}`;
+    const client = createClient({ cluster: descriptor, transport: new CountingTransport(), hedgeAfterMs: 50 });
+    try {
+      const got = await Promise.all(objects.map((o) => client.getBytes(o.cid)));
+      got.forEach((bytes, i) => assert.deepEqual(bytes, objects[i]!.bytes));
+      // Past the cut: reads that were queued behind the hung exchange would go out now.
+      await new Promise((r) => setTimeout(r, 1200));
+      const batches = requests.filter((l) => l.startsWith('POST /v1/pieces/batch'));
+      assert.ok(batches.length <= 1, `the hung node got ${batches.length} batch requests: ${requests.join(' | ')}`);
+    } finally {
+      await client.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => hung.close(r));
     }
   });
 

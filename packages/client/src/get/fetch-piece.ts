@@ -85,7 +85,7 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
   }
 
   // A piece of unknown length is asked for through the batcher too: its first shard is at most a 1 MiB leaf's quarter.
-  const reader = ctx.batcher && (!known || known.replicated || (expectedLength ?? 0) / known.k <= BATCHED_SHARD_MAX) ? ctx.batcher : ctx.transport;
+  const batcher = ctx.batcher && (!known || known.replicated || (expectedLength ?? 0) / known.k <= BATCHED_SHARD_MAX) ? ctx.batcher : undefined;
 
   // Cancels the requests still running once the piece is settled. Made only for requests that can be
   // cancelled: batched reads take the caller's signal alone (an AbortController per 4 KiB read costs as much as its hash).
@@ -282,7 +282,8 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
         const attempt: Attempt = { index, node };
         attempts.push(attempt);
         inFlight++;
-        reader.getPieceShard(node.url, cid.toString(), index, reader === ctx.batcher ? ctx.signal : cancellable()).then(
+        // A batched read still queued when the piece is settled (a hedge won) is dropped before it is sent.
+        (batcher ? batcher.getPieceShard(node.url, cid.toString(), index, ctx.signal, () => !done) : ctx.transport.getPieceShard(node.url, cid.toString(), index, cancellable())).then(
           (bytes) => {
             inFlight--;
             if (done) return release(bytes);

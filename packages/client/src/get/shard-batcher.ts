@@ -16,6 +16,7 @@ interface Waiter {
   resolve(bytes: Uint8Array): void;
   reject(e: unknown): void;
   settled: boolean;
+  wanted: (() => boolean) | undefined;
 }
 
 interface NodeQueue {
@@ -32,13 +33,14 @@ export class ShardReadBatcher {
   /** `perNode`: exchanges running to one node at a time before reads wait to be batched. */
   constructor(private readonly transport: Transport, private readonly perNode = 1) {}
 
-  getPieceShard(baseUrl: string, cid: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
+  /** `wanted`: false once the caller no longer needs the shard (its piece was read elsewhere); the read is then not sent. */
+  getPieceShard(baseUrl: string, cid: string, index: number, signal?: AbortSignal, wanted?: () => boolean): Promise<Uint8Array> {
     if (!this.transport.getPieceShards) return this.transport.getPieceShard(baseUrl, cid, index, signal);
     if (signal?.aborted) return Promise.reject(aborted(signal));
     return new Promise<Uint8Array>((resolve, reject) => {
       // No abort listener per read (a piece's signal would collect dozens): an aborted read is
       // dropped before its batch goes out, or settled as aborted when the batch answers.
-      const waiter: Waiter = { cid, index, signal, resolve, reject, settled: false };
+      const waiter: Waiter = { cid, index, signal, resolve, reject, settled: false, wanted };
       let queue = this.nodes.get(baseUrl);
       if (!queue) this.nodes.set(baseUrl, (queue = { running: 0, waiting: [] }));
       queue.waiting.push(waiter);
@@ -61,6 +63,7 @@ export class ShardReadBatcher {
     while (queue.running < this.perNode && queue.waiting.length > 0) {
       const batch = queue.waiting.splice(0, MAX_BATCH_SHARDS).filter((w) => {
         if (w.signal?.aborted) settle(w, undefined, aborted(w.signal));
+        else if (w.wanted && !w.wanted()) settle(w, undefined, NOT_WANTED);
         return !w.settled;
       });
       if (batch.length === 0) continue;
@@ -108,6 +111,9 @@ export class ShardReadBatcher {
     if (skipped.length > 0) return this.readEach(baseUrl, skipped);
   }
 }
+
+/** The answer to a read dropped because its caller no longer wants it (never seen by that caller). */
+const NOT_WANTED = new DdcError('DDC_ABORTED', 'the read was no longer needed');
 
 /** After the current turn's I/O callbacks and microtasks (setImmediate in Node; a zero timeout elsewhere). */
 const nextTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
