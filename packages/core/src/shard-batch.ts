@@ -123,15 +123,15 @@ export function decodeBatchRequest(bytes: Uint8Array): BatchWant[] {
   return wants;
 }
 
-/** The answer's size for entries of these lengths (undefined: not found or skipped). */
-export function batchResponseSize(lengths: readonly (number | undefined)[]): number {
+/** The size of the answer carrying these entries. */
+export function batchResponseSize(entries: readonly BatchEntry[]): number {
   let size = BATCH_HEADER;
-  for (const l of lengths) size += ENTRY_HEADER + (l ?? 0);
+  for (const e of entries) size += ENTRY_HEADER + (e.status === 'found' ? e.bytes.length : 0);
   return size;
 }
 
 /** Writes the answer into `out` (of batchResponseSize bytes). */
-export function encodeBatchResponse(entries: readonly BatchEntry[], out = new Uint8Array(batchResponseSize(entries.map((e) => e.bytes.length)))): Uint8Array {
+export function encodeBatchResponse(entries: readonly BatchEntry[], out = new Uint8Array(batchResponseSize(entries))): Uint8Array {
   writeHeader(out, BATCH_RESPONSE_MAGIC, entries.length);
   let off = BATCH_HEADER;
   for (const { status, bytes } of entries) {

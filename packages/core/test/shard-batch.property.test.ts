@@ -37,7 +37,10 @@ test('answers round-trip, entries in order, and the size is announced exactly', 
   fc.assert(
     fc.property(fc.array(entry, { minLength: 1, maxLength: MAX_BATCH_SHARDS }), (entries) => {
       const bytes = encodeBatchResponse(entries);
-      assert.equal(bytes.length, batchResponseSize(entries.map((e) => (e.status === 'found' ? e.bytes.length : undefined))));
+      // 8-byte header, then 5 bytes of status and length per entry and the bytes of those found.
+      const expected = entries.reduce((n, e) => n + 5 + (e.status === 'found' ? e.bytes.length : 0), 8);
+      assert.equal(bytes.length, expected);
+      assert.equal(batchResponseSize(entries), expected);
       const back = decodeBatchResponse(bytes, entries.length);
       assert.deepEqual(back.map((e) => e.status), entries.map((e) => e.status));
       back.forEach((e, i) => assert.deepEqual(Uint8Array.from(e.bytes), Uint8Array.from(entries[i]!.bytes)));

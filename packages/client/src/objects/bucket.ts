@@ -6,7 +6,7 @@
  */
 import {
   DdcError, ENC_ALG, JSON_FIELDS_ALG, PLAIN_CHUNK, checkObjectKey, decryptJsonFields, encryptJsonFields, equalBytes, generateDek, generateObjectId, parsePublicIdentity,
-  rootFieldKey, sealDek, sealDekToGroup, sealFieldGrant, signRecord, tokenToText,
+  rootFieldKey, sealDek, sealDekToGroup, sealFieldGrant, signRecord, textEncoder, tokenToText,
   type EncryptedJson, type EncryptionInfo, type ObjectRecord, type PlainJson, type PublicIdentity, type RecordInput,
 } from '@ddc/core';
 import type { DdcClient } from '../client.js';
@@ -159,7 +159,7 @@ export class BucketHandle {
     this.creds.require('put', key);
     const contentType = o.contentType ?? 'application/json';
     const encrypt = o.encrypt ?? !(await this.isPublic());
-    if (!encrypt) return this.put(key, new TextEncoder().encode(JSON.stringify(doc)), { ...o, contentType, encrypt: false });
+    if (!encrypt) return this.put(key, textEncoder.encode(JSON.stringify(doc)), { ...o, contentType, encrypt: false });
     const readers = this.readers(o.readers);
     const dek = generateDek();
     const oid = generateObjectId();
@@ -172,7 +172,7 @@ export class BucketHandle {
 
   /** Stores `doc` with every leaf sealed under `dek`'s field keys; its CID and stored size. */
   private async putSealedJson(doc: PlainJson, dek: Uint8Array, signal?: AbortSignal): Promise<{ cid: string; size: number }> {
-    const body = new TextEncoder().encode(JSON.stringify(await encryptJsonFields(doc, dek)));
+    const body = textEncoder.encode(JSON.stringify(await encryptJsonFields(doc, dek)));
     const put = await this.client.put(body, { token: this.creds.shardToken(), ...(signal ? { signal } : {}) });
     return { cid: put.cid.toString(), size: body.length };
   }

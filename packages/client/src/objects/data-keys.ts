@@ -7,7 +7,7 @@ import {
   type EdekInfo, type EncryptionInfo, type UserKeys,
 } from '@ddc/core';
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
  * Refuses a cipher this client does not implement (a newer writer), before any bytes are fetched:

@@ -6,9 +6,7 @@ import {
   DdcError, decryptJsonFields, findEdekFor, findFieldGrantsFor, openFieldGrant, rootFieldKey,
   type EncryptedJson, type EncryptionInfo, type PlainJson, type UserKeys,
 } from '@ddc/core';
-import { openDataKey } from './data-keys.js';
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+import { nowSeconds, openDataKey } from './data-keys.js';
 
 /** The body of a JSON object as stored (sealed leaves, or plain JSON in a public bucket). */
 export function parseJsonBody(bytes: Uint8Array, key: string): PlainJson {

@@ -4,9 +4,9 @@
  * an object id bound to the pointer: SHA-256(`ddc-field-grant-v1\0` || oid || pointer)[0..16].
  * A grant cannot be moved to another pointer or object, nor opened as the object's DEK.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { DdcError } from '../errors.js';
-import { concatBytes, equalBytes, textEncoder } from '../bytes.js';
+import { sha256 } from '../hash.js';
+import { equalBytes, textEncoder } from '../bytes.js';
 import { openBytesFrom, sealBytesTo, type Edek } from './edek.js';
 import { FIELD_KEY_SIZE, keyForPointer, parsePointer } from './fields.js';
 import { assertObjectId } from './object-cipher.js';
@@ -23,7 +23,7 @@ export interface FieldGrant extends Edek {
 function grantContext(oid: Uint8Array, pointer: string): Uint8Array {
   assertObjectId(oid);
   parsePointer(pointer); // refuses a malformed pointer
-  return sha256(concatBytes([GRANT_DOMAIN, oid, textEncoder.encode(pointer)])).subarray(0, 16);
+  return sha256(GRANT_DOMAIN, oid, textEncoder.encode(pointer)).subarray(0, 16);
 }
 
 /** Seals the key of the subtree at `pointer` (derived from the document's root field key) to a reader. */

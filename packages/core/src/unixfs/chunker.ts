@@ -14,7 +14,6 @@ export interface ChunkOptions {
   allocate?: ((size: number) => Uint8Array) | undefined;
 }
 
-
 export async function* fixedSizeChunks(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   chunkSize: number,

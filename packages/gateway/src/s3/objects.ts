@@ -13,7 +13,8 @@ import type { S3Context } from './context.js';
 import { S3Error } from './errors.js';
 import { ETAG_META, PARTS_META, etagOf, metaFromHeaders, objectHeaders, quotedEtag } from './metadata.js';
 import { bodyOf, isoTime, sendEmpty, sendXml, setCommonHeaders, type S3Request } from './request.js';
-import { pipeToResponse, thenRun } from './stream.js';
+import { fromWebStream, pipeBody } from '../http/respond.js';
+import { thenRun } from './stream.js';
 import { xmlDocument } from './xml.js';
 
 function objectKey(r: S3Request): string {
@@ -119,7 +120,7 @@ export async function getObject(ctx: S3Context, r: S3Request): Promise<void> {
   }
   setCommonHeaders(r);
   r.res.writeHead(range ? 206 : 200, { ...headers, 'Content-Length': String(range ? range.end - range.start : record.size) });
-  await pipeToResponse(body!, r.res, recycle);
+  await pipeBody(r.res, fromWebStream(body!), recycle);
 }
 
 export async function deleteObject(ctx: S3Context, r: S3Request): Promise<void> {

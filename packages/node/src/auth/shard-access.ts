@@ -58,33 +58,30 @@ export async function authorizeShardPut(ctx: NodeContext, req: IncomingMessage):
   return { bucket: token.bucket };
 }
 
-/** The claims a PUT records when it creates the shard (nobody claimed a shard that did not exist). */
-export function claimsIfCreated(grant: ShardPutGrant): number[] {
-  if (grant.peerRefs) return [...grant.peerRefs];
-  return grant.bucket === undefined ? [] : [grant.bucket];
+/**
+ * The references a PUT adds to those the shard has (`have`). A PUT without a token adds none
+ * unless buckets already reference the shard (then the unowned reference); a PUT with one adds
+ * the bucket's, plus the unowned reference when the shard was already here with none (it was put
+ * without a token before); a peer's adds those it sent.
+ */
+export function claimsToAdd(grant: ShardPutGrant, have: readonly number[], created: boolean): number[] {
+  if (grant.peerRefs) return grant.peerRefs.filter((r) => !have.includes(r));
+  if (grant.bucket === undefined) return have.length > 0 && !have.includes(UNOWNED) ? [UNOWNED] : [];
+  const add = have.includes(grant.bucket) ? [] : [grant.bucket];
+  if (!created && have.length === 0) add.push(UNOWNED);
+  return add;
 }
 
 /**
- * Records the references of a shard just stored (durably, before the answer). A PUT without
- * a token writes nothing unless buckets already reference the shard (then it adds the
- * unowned reference); a PUT with one adds the bucket's, plus the unowned reference when
- * the shard was already here with none (it was put without a token before).
+ * Records the references of a shard a PUT found already stored (durably, before the answer); a
+ * PUT that creates the shard commits them with it (store.beginPut's `claims`).
  */
 export async function recordShardPut(ctx: NodeContext, id: string, grant: ShardPutGrant, created: boolean): Promise<void> {
   const { refs } = ctx.auth;
   // The common case, an anonymous PUT of a shard no bucket claims: nothing to write, no lock.
   if (grant.bucket === undefined && grant.peerRefs === undefined && refs.list(id).length === 0) return;
   await refs.withLock(id, async () => {
-    const have = refs.list(id);
-    const add: number[] = [];
-    if (grant.peerRefs) {
-      for (const r of grant.peerRefs) if (!have.includes(r)) add.push(r);
-    } else if (grant.bucket === undefined) {
-      if (have.length > 0 && !have.includes(UNOWNED)) add.push(UNOWNED);
-    } else {
-      if (!have.includes(grant.bucket)) add.push(grant.bucket);
-      if (!created && have.length === 0) add.push(UNOWNED);
-    }
+    const add = claimsToAdd(grant, refs.list(id), created);
     await refs.add(id, add);
     // A DELETE may have removed the shard between its commit and this lock: then the PUT did not take.
     if (!ctx.store.meta(id)) {

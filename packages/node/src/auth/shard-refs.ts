@@ -84,15 +84,14 @@ export class ShardRefs {
   async remove(id: string, buckets?: readonly number[]): Promise<void> {
     const gone = buckets ?? this.list(id);
     if (gone.length === 0) return;
-    const old = this.legacy ? this.legacyList(id).filter((b) => gone.includes(b)) : [];
-    await Promise.all([
-      this.store.removeClaims(id, gone),
-      old.length > 0 && this.legacy
-        ? this.legacy.root.batch(() => {
-            for (const b of old) void this.legacy!.db.remove([id, b]);
-          })
-        : undefined,
-    ]);
+    await this.store.removeClaims(id, gone);
+    const legacy = this.legacy;
+    const old = legacy ? this.legacyList(id).filter((b) => gone.includes(b)) : [];
+    if (legacy && old.length > 0) {
+      await legacy.root.batch(() => {
+        for (const b of old) void legacy.db.remove([id, b]);
+      });
+    }
   }
 
   private legacyList(id: string): number[] {

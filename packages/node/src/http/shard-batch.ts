@@ -10,6 +10,7 @@ import {
   MAX_BATCH_REQUEST_BYTES, MAX_BATCH_RESPONSE_BYTES, batchResponseSize, decodeBatchRequest, encodeBatchResponse, isDdcError,
   type BatchEntry,
 } from '@ddc/core';
+import type { ShardMeta } from '../store/meta-codec.js';
 import type { NodeContext } from './context.js';
 import { readBody } from './maintenance.js';
 import { canonicalCid } from './router.js';
@@ -32,14 +33,14 @@ export async function serveShardBatch(ctx: NodeContext, req: IncomingMessage, re
       return read(ctx, shard.id, shard);
     }),
   );
-  const out = Buffer.allocUnsafe(batchResponseSize(entries.map((e) => e.bytes.length)));
+  const out = Buffer.allocUnsafe(batchResponseSize(entries));
   encodeBatchResponse(entries, out);
   if (res.destroyed) return;
   res.writeHead(200, ['content-type', 'application/octet-stream', 'content-length', String(out.length), 'cache-control', 'no-store']);
   res.end(out);
 }
 
-async function read(ctx: NodeContext, id: string, meta: Parameters<NodeContext['store']['readShard']>[1] & object): Promise<BatchEntry> {
+async function read(ctx: NodeContext, id: string, meta: ShardMeta): Promise<BatchEntry> {
   let bytes: Uint8Array;
   try {
     bytes = await ctx.store.readShard(id, meta);

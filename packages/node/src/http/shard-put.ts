@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DdcError } from '@ddc/core';
 import { busy, shuttingDown, tooLarge } from '../errors.js';
-import { authorizeShardPut, claimsIfCreated, recordShardPut, type ShardPutGrant } from '../auth/shard-access.js';
+import { authorizeShardPut, claimsToAdd, recordShardPut, type ShardPutGrant } from '../auth/shard-access.js';
 import type { ShardUpload } from '../store/upload.js';
 import { declaredLength, refuseBody } from './body.js';
 import type { NodeContext } from './context.js';
@@ -49,11 +49,10 @@ function admit(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: 
 
 function receive(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: string, declared: number | undefined, ticket: Ticket, grant: ShardPutGrant): void {
   let upload: ShardUpload;
-  const stale = ctx.auth.refs.list(id).length > 0;
   try {
-    // The claim of a new shard commits with it (one transaction); an existing shard's claims, or
-    // claims left from before (folders written by older versions), are settled after the commit.
-    upload = ctx.store.beginPut(id, declared, stale ? undefined : claimsIfCreated(grant));
+    // Should this PUT create the shard, its claims commit with it (one transaction); a shard that
+    // was already here has its claims settled after the commit.
+    upload = ctx.store.beginPut(id, declared, claimsToAdd(grant, ctx.auth.refs.list(id), true));
   } catch (e) {
     ticket.release();
     return refuseBody(ctx, req, res, e);
@@ -88,7 +87,7 @@ function receive(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id
     upload.end().then(
       async (r) => {
         try {
-          if (!r.created || stale) await recordShardPut(ctx, r.id, grant, r.created);
+          if (!r.created) await recordShardPut(ctx, r.id, grant, false);
         } catch (e) {
           ticket.release();
           return sendError(res, e, ctx.log);
