@@ -150,10 +150,17 @@ test('a node that unbonds on chain has its shards moved off before its stake unl
   // Leaving is refused while the stake is locked; the node keeps running meanwhile.
   await assert.rejects(env.cluster.retireNode(victim.id), (e: unknown) => isDdcError(e, 'DDC_LEDGER_REVERT') && (e.details as { errorName?: string }).errorName === 'StakeLocked');
   assert.ok(victim.process, 'still running');
-  while (Date.now() / 1000 <= unlockAt) await sleep(250);
+  // The stake unlocks on chain time. Anvil's clock can trail the wall clock (it resumes from its state dump), so wait on blocks.
+  while ((await minedBlockTime(ledger)) < unlockAt) await sleep(250);
   await env.cluster.retireNode(victim.id);
   const left = await getNode(ledger, key);
   assert.equal(left.status, 'idle');
   assert.equal(left.bond, 0n, 'the bond came back');
   await assertAllHealthy('after the leave');
 });
+
+/** Mines a block and returns its timestamp: the time the next call is checked against. */
+async function minedBlockTime(ledger: Ledger): Promise<number> {
+  await ledger.publicClient.request({ method: 'evm_mine', params: [] } as never);
+  return Number((await ledger.publicClient.getBlock({ blockTag: 'latest' })).timestamp);
+}
