@@ -117,6 +117,25 @@ test('missing or garbled fields: DDC_REQUEST_MALFORMED; a garbled token: DDC_TOK
   assert.equal(codeOf(() => parseSignedRequest(signed({ token: forgedToken }), 'PUT', path)), 'DDC_TOKEN_INVALID');
 });
 
+test('a token text seen before is reused only for that exact text, and only once the request\'s signature verifies', () => {
+  const path = '/buckets/42/objects/a%20b?x=1';
+  const first = parseSignedRequest(signed(), 'PUT', path)!;
+  const again = parseSignedRequest(signed({ nonce: 'cd'.repeat(16) }), 'PUT', path)!;
+  assert.equal(again.token, first.token, 'the decoded token is reused');
+  // Signed over another token's id, sent with the known token: the id comes from the token sent.
+  const other = delegateToken(root, { signing: alice, audience: bob.publicKey, ops: ['put'], nonce: nonceOf(3) });
+  const swapped = { ...signed({ token: other }), [REQUEST_HEADERS.token]: tokenToText(token) };
+  assert.equal(codeOf(() => parseSignedRequest(swapped, 'PUT', path)), 'DDC_SIGNATURE_INVALID');
+  // One character of the known text changed: a different token, checked from scratch.
+  const text = tokenToText(token);
+  const i = text.length - 3;
+  const changed = text.slice(0, i) + (text[i] === 'A' ? 'B' : 'A') + text.slice(i + 1);
+  assert.equal(codeOf(() => parseSignedRequest({ ...signed(), [REQUEST_HEADERS.token]: changed }, 'PUT', path)), 'DDC_SIGNATURE_INVALID');
+  const bad = Uint8Array.from(token.bytes);
+  bad[bad.length - 1]! ^= 1;
+  assert.equal(codeOf(() => parseSignedRequest(signed({ token: { ...token, bytes: bad, idHex: toHex(sha256(bad)) } }), 'PUT', path)), 'DDC_TOKEN_INVALID');
+});
+
 let parsed: SignedRequest | undefined;
 function req(over: Partial<SignedRequest> = {}): SignedRequest {
   parsed ??= parseSignedRequest(signed(), 'PUT', '/buckets/42/objects/a%20b?x=1')!;

@@ -11,7 +11,7 @@ import { DdcError } from '../errors.js';
 import { fromHex, textEncoder, toHex } from '../bytes.js';
 import { sha256 } from '../hash.js';
 import { signBytes, verifySignature, type Ed25519KeyPair } from '../identity/keys.js';
-import { decodeToken, tokenBytesFromText, tokenToText, type CapabilityToken } from './token.js';
+import { knownTokenFromText, tokenBytesFromText, tokenFromText, tokenToText, type CapabilityToken } from './token.js';
 
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 export const REQUEST_DOMAIN = 'DDC-REQUEST-V1';
@@ -142,12 +142,13 @@ export function parseSignedRequest(headers: Headers, method: string, path: strin
   if (typeof path !== 'string' || !path.startsWith('/') || /[\r\n]/.test(path)) throw malformed('the path must start with / and hold no line breaks');
   const tokenText = header(headers, REQUEST_HEADERS.token);
   // The token's id is the hash of its bytes: check the request's signature before paying for the token's.
-  const tokenBytes = tokenText === undefined ? null : tokenBytesFromText(tokenText);
-  const tokenIdHex = tokenBytes ? toHex(sha256(tokenBytes)) : null;
+  const known = tokenText === undefined ? undefined : knownTokenFromText(tokenText);
+  const tokenBytes = tokenText === undefined || known ? null : tokenBytesFromText(tokenText);
+  const tokenIdHex = known ? known.idHex : tokenBytes ? toHex(sha256(tokenBytes)) : null;
   const canonical = canonicalRequest({ method, path, contentSha256, time, nonce, audience, key: keyHex, tokenIdHex });
   if (!verifySignature(signature, textEncoder.encode(canonical), key)) {
     throw new DdcError('DDC_SIGNATURE_INVALID', 'the request\'s signature does not verify', { hint: 'Sign the method, path and query exactly as sent, with the key in x-ddc-key; check that no proxy rewrites them' });
   }
-  const token = tokenBytes ? decodeToken(tokenBytes) : null;
+  const token = known ?? (tokenText !== undefined && tokenBytes ? tokenFromText(tokenText, tokenBytes) : null);
   return { key, keyHex, time, nonce, audience, contentSha256, token, signature };
 }

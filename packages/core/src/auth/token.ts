@@ -237,8 +237,16 @@ export function decodeToken(bytes: Uint8Array): CapabilityToken {
   return decodeAt(bytes, 1);
 }
 
+// A client signs request after request with one token: its text is made once (tokens are frozen).
+const textOf = new WeakMap<CapabilityToken, string>();
+
 export function tokenToText(t: CapabilityToken): string {
-  return TOKEN_TEXT_PREFIX + base64url.baseEncode(t.bytes);
+  let text = textOf.get(t);
+  if (text === undefined) {
+    text = TOKEN_TEXT_PREFIX + base64url.baseEncode(t.bytes);
+    if (Object.isFrozen(t)) textOf.set(t, text);
+  }
+  return text;
 }
 
 /** The bytes of a token's text form without decoding them (DDC_TOKEN_INVALID when it is not `ddct1` + base64url). */
@@ -256,8 +264,28 @@ export function tokenBytesFromText(s: string): Uint8Array {
   return bytes;
 }
 
-export function tokenFromText(s: string): CapabilityToken {
-  return decodeToken(tokenBytesFromText(s));
+// Requests carry tokens as text: a node sees the same text on request after request. The text
+// form is canonical (one text per byte string), so a text decoded once names that token.
+const byText = new Map<string, CapabilityToken>();
+
+/** The token this exact text decoded to before, or undefined (then decode it). */
+export function knownTokenFromText(text: string): CapabilityToken | undefined {
+  const hit = byText.get(text);
+  if (hit) {
+    byText.delete(text); // most recently used goes last
+    byText.set(text, hit);
+  }
+  return hit;
+}
+
+/** Decodes a token's text form (through the cache of texts decoded before); `bytes`: the text's bytes when already taken from it. */
+export function tokenFromText(s: string, bytes?: Uint8Array): CapabilityToken {
+  const known = knownTokenFromText(s);
+  if (known) return known;
+  const t = decodeToken(bytes ?? tokenBytesFromText(s));
+  byText.set(s, t);
+  if (byText.size > DECODED_CACHE_SIZE) byText.delete(byText.keys().next().value!);
+  return t;
 }
 
 /** The chain from the root to `t` (t last). */
