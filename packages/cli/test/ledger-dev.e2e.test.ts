@@ -150,7 +150,7 @@ test('a node that unbonds on chain has its shards moved off before its stake unl
   // Leaving is refused while the stake is locked; the node keeps running meanwhile.
   await assert.rejects(env.cluster.retireNode(victim.id), (e: unknown) => isDdcError(e, 'DDC_LEDGER_REVERT') && (e.details as { errorName?: string }).errorName === 'StakeLocked');
   assert.ok(victim.process, 'still running');
-  // The stake unlocks on chain time. Anvil's clock can trail the wall clock (it resumes from its state dump), so wait on blocks.
+  // The stake unlocks on chain time: wait for a block past it (CI once saw the leave refused by a block a second behind the wall clock).
   while ((await minedBlockTime(ledger)) < unlockAt) await sleep(250);
   await env.cluster.retireNode(victim.id);
   const left = await getNode(ledger, key);
