@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { cidOf, RAW_CODEC, type CID } from '@ddc/core';
 import { createClient } from '@ddc/client';
 import { DiskBlockCache } from '../src/cache/block-cache.js';
@@ -55,7 +54,7 @@ test('evicts least recently used blocks to stay within maxBytes', async () => {
     const cache = await DiskBlockCache.open(dir, 3500);
     const [a, b, c, d] = [block(1), block(2), block(3), block(4)];
     for (const x of [a, b, c]) cache.put(x.key, x.bytes);
-    await sleep(50);
+    await cache.idle();
     assert.ok(await cache.get(a.key), 'a is now the most recent');
     cache.put(d.key, d.bytes);
     await settle(cache);
@@ -92,7 +91,7 @@ test('a file removed behind its back is a miss, and forgotten', async () => {
     const cache = await DiskBlockCache.open(dir, 10_000);
     const a = block(7);
     cache.put(a.key, a.bytes);
-    await sleep(50);
+    await cache.idle();
     await rm(join(dir, a.key.slice(-2), a.key));
     assert.equal(await cache.get(a.key), undefined);
     assert.equal(cache.has(a.key), false);
@@ -107,17 +106,17 @@ test('through the SDK a damaged cache entry is not served: the block is fetched 
     const damaged = a.bytes.slice();
     damaged[10] = damaged[10]! ^ 1;
     cache.put(a.key, damaged); // as if the disk flipped a bit
-    await sleep(50);
+    await cache.idle();
     // No nodes: a read that is not served from the cache fails, so the outcome shows which happened.
     const client = createClient({ cluster: { version: 1, clusterId: 't', k: 1, m: 0, nodes: [{ id: 'n1', zone: 'z', url: 'http://127.0.0.1:9' }] }, blockCache: cache, retry: { attempts: 1 } });
     await assert.rejects(client.getBlock(a.cid), (e: { code?: string }) => e.code !== undefined && e.code !== 'DDC_CID_MISMATCH');
     // Once the nodes give the right bytes, the damaged entry is replaced.
     cache.put(a.key, a.bytes);
-    await sleep(50);
+    await cache.idle();
     assert.deepEqual(await client.getBlock(a.cid), a.bytes, 'the replaced entry is served');
     const good = block(10);
     cache.put(good.key, good.bytes);
-    await sleep(50);
+    await cache.idle();
     assert.deepEqual(await client.getBlock(good.cid), good.bytes, 'an intact entry is served without any node');
     await client.close();
     await cache.close();

@@ -193,9 +193,14 @@ export class DiskBlockCache implements BlockCache {
     await Promise.all(removals);
   }
 
+  /** Resolves once the writes in flight now are on disk (or dropped). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.writes]);
+  }
+
   /** Waits for writes in flight; later puts are ignored. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.writes]);
+    await this.idle();
   }
 }
