@@ -257,7 +257,8 @@ export function verifyShard(bytes: Uint8Array, expectedId?: string): VerifiedSha
 
 /**
  * Incremental verifier for shards that arrive as a stream (the node's PUT path):
- * feed parts with `update`, then `finish()` checks exactly as verifyShard does.
+ * feed parts with `update`, then `finish()` checks exactly as verifyShard does. It keeps no
+ * part: the caller may reuse a part's memory once `update` returns.
  */
 export class ShardVerifier {
   private headerBuf: Uint8Array = new Uint8Array(0);
@@ -293,11 +294,12 @@ export class ShardVerifier {
     }
     const len = peekHeaderLength(joined);
     if (len === undefined || joined.length < len) {
-      // Keep a copy: the caller may reuse the part's memory.
-      this.headerBuf = joined === part ? part.slice() : joined;
+      // Keep a copy: the caller may reuse the part's memory (a Buffer's slice() would be a view).
+      this.headerBuf = joined === part ? new Uint8Array(part) : joined;
       return;
     }
-    this.parsed = decodeShardHeader(joined);
+    // The header outlives this call: parse a copy, so the caller may reuse the part's memory.
+    this.parsed = decodeShardHeader(new Uint8Array(joined.subarray(0, len)));
     this.headerBuf = new Uint8Array(0);
     this.feedPayload(joined.subarray(len));
   }

@@ -98,6 +98,27 @@ test('header parser never throws anything but a typed error on random input (fuz
   );
 });
 
+test('streaming verifier keeps no part: the caller may overwrite each part once update returns (Buffer and Uint8Array)', () => {
+  const shards = stripeOf(new Uint8Array(50_000).map((_, i) => (i * 7) & 0xff), 2, 2);
+  for (const s of shards) {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 20_000 }), { minLength: 1, maxLength: 8 }), fc.boolean(), (sizes, asBuffer) => {
+        const reused = asBuffer ? Buffer.alloc(20_000) : new Uint8Array(20_000);
+        const v = new ShardVerifier(1 << 20);
+        for (let off = 0, i = 0; off < s.bytes.length; i++) {
+          const n = Math.min(sizes[i % sizes.length]!, s.bytes.length - off);
+          reused.set(s.bytes.subarray(off, off + n));
+          v.update(reused.subarray(0, n));
+          reused.fill(0xa5); // what a reader does next: read into the same memory
+          off += n;
+        }
+        assert.equal(v.finish(s.id).id, s.id);
+      }),
+      { numRuns: 50 },
+    );
+  }
+});
+
 test('streaming verifier agrees with verifyShard for any split, and enforces limits', () => {
   const shards = stripeOf(new Uint8Array(50_000).map((_, i) => i & 0xff), 2, 2);
   const s = shards[3]!;

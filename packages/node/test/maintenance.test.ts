@@ -232,4 +232,25 @@ describe('repair, rebalance and scrub in one process', () => {
     assert.equal(back.status, 200);
     verifyShard(back.body, stripe[1]!.id);
   });
+
+  it('scrub reads shards larger than its read buffer: a byte flipped past the first MiB is found, intact copies pass', async () => {
+    const stripe = realStripe(5_000_000, 2, 1); // 2.5 MB shards: three reads each
+    const homes = placeStripe(stripe[0]!.header.pieceCid.bytes, view.nodes, 3);
+    for (const [i, h] of homes.entries()) assert.equal((await putShard(h.url, stripe[i]!)).status, 201);
+    const victim = byId(homes[1]!.id);
+    const file = join(victim.dataDir, 'shards', stripe[1]!.id.slice(0, 2), stripe[1]!.id);
+    const bad = Buffer.from(stripe[1]!.bytes);
+    bad[2_200_000]! ^= 1;
+    await writeFile(file, bad);
+    const mine = new Set(stripe.map((sh) => sh.id));
+    const findingsOn = async (n: RunningNode) => {
+      const r = await post(`${n.url}/v1/scrub/run`);
+      assert.equal(r.status, 200);
+      return (json(r) as { findings: { id: string; repaired: boolean }[] }).findings.filter((f) => mine.has(f.id));
+    };
+    const found = await findingsOn(victim);
+    assert.deepEqual(found.map((f) => [f.id, f.repaired]), [[stripe[1]!.id, true]]);
+    for (const i of [0, 2]) assert.deepEqual(await findingsOn(byId(homes[i]!.id)), [], `shard ${i} is intact`);
+    verifyShard((await rawRequest(`${victim.url}/v1/shards/${stripe[1]!.id}?verify=1`)).body, stripe[1]!.id);
+  });
 });
