@@ -104,7 +104,7 @@ export class ShardReadBatcher {
     const skipped: Waiter[] = [];
     entries.forEach((entry, i) => {
       const w = batch[i]!;
-      if (entry.status === 'found') settle(w, entry.bytes.slice()); // its own memory: a kept shard must not pin the whole answer
+      if (entry.status === 'found') settle(w, new Uint8Array(entry.bytes)); // its own memory: a kept shard must not pin the whole answer (a Buffer's slice() is a view)
       else if (entry.status === 'skipped') skipped.push(w);
       else settle(w, undefined, new DdcError('DDC_SHARD_NOT_FOUND', `${baseUrl} holds no shard of index ${w.index} of piece ${w.cid}`, { details: { pieceCid: w.cid, index: w.index } }));
     });

@@ -134,7 +134,7 @@ export function decryptChunk(key: DekKey, oid: Uint8Array, index: number, final:
     if (aesGcm) result = Promise.resolve(aesGcm.decrypt(key.raw, params.iv as Uint8Array, params.additionalData as Uint8Array, cipher));
     else if (key.web) result = subtle().decrypt(params, key.web, cipher as Uint8Array<ArrayBuffer>).then((b) => new Uint8Array(b));
     else {
-      const copy = cipher.slice(); // the key is imported first: keep the bytes as they are now
+      const copy = new Uint8Array(cipher); // the key is imported first: keep the bytes as they are now (a Buffer's slice() is a view)
       result = webKey(key).then((k) => subtle().decrypt(params, k, copy)).then((b) => new Uint8Array(b));
     }
   } catch (e) {
@@ -264,7 +264,7 @@ export function createEncryptStream(dek: Uint8Array, oid: Uint8Array, opts: Encr
           const piece = input.subarray(off, off + PLAIN_CHUNK);
           off += PLAIN_CHUNK;
           if (off < input.length) await submit(piece, false);
-          else pending = piece.slice(); // kept past this call: copy, the writer owns its buffer
+          else pending = new Uint8Array(piece); // kept past this call: copy (a Buffer's slice() is a view), the writer owns its buffer
           continue;
         }
         cur ??= new Uint8Array(PLAIN_CHUNK);
