@@ -11,7 +11,7 @@ import { DdcError } from '../errors.js';
 import { fromHex, textEncoder, toHex } from '../bytes.js';
 import { sha256 } from '../hash.js';
 import { signBytes, verifySignature, type Ed25519KeyPair } from '../identity/keys.js';
-import { knownTokenFromText, tokenBytesFromText, tokenFromText, tokenToText, type CapabilityToken } from './token.js';
+import { decodeToken, knownTokenFromText, rememberTokenText, tokenBytesFromText, tokenToText, type CapabilityToken } from './token.js';
 
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 export const REQUEST_DOMAIN = 'DDC-REQUEST-V1';
@@ -149,6 +149,6 @@ export function parseSignedRequest(headers: Headers, method: string, path: strin
   if (!verifySignature(signature, textEncoder.encode(canonical), key)) {
     throw new DdcError('DDC_SIGNATURE_INVALID', 'the request\'s signature does not verify', { hint: 'Sign the method, path and query exactly as sent, with the key in x-ddc-key; check that no proxy rewrites them' });
   }
-  const token = known ?? (tokenText !== undefined && tokenBytes ? tokenFromText(tokenText, tokenBytes) : null);
+  const token = known ?? (tokenText !== undefined && tokenBytes ? rememberTokenText(tokenText, decodeToken(tokenBytes)) : null);
   return { key, keyHex, time, nonce, audience, contentSha256, token, signature };
 }

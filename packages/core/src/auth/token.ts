@@ -104,6 +104,22 @@ export function encodeToken(t: Omit<CapabilityToken, 'bytes' | 'id' | 'idHex'>):
 const DECODED_CACHE_SIZE = 1024;
 const decoded = new Map<string, CapabilityToken>();
 
+/** A bounded cache in a Map's insertion order: a hit moves to the end, the oldest goes first. */
+function cacheGet(cache: Map<string, CapabilityToken>, key: string): CapabilityToken | undefined {
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+  }
+  return hit;
+}
+
+function cacheSet(cache: Map<string, CapabilityToken>, key: string, t: CapabilityToken): CapabilityToken {
+  cache.set(key, t);
+  if (cache.size > DECODED_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return t;
+}
+
 function finish(f: TokenFields, signature: Uint8Array, bytes: Uint8Array, id = sha256(bytes)): CapabilityToken {
   Object.freeze(f.ops);
   if (f.delegation) Object.freeze(f.delegation);
@@ -195,11 +211,9 @@ function decodeAt(bytes: Uint8Array, depth: number): CapabilityToken {
   if (bytes.length < HEADER.length || !equalBytes(bytes.subarray(0, HEADER.length), HEADER)) throw invalid('no DDCT v1 header');
   const id = sha256(bytes);
   const idHex = toHex(id);
-  const hit = decoded.get(idHex);
+  const hit = cacheGet(decoded, idHex);
   if (hit) {
     if (depth - 1 + chainDepth(hit) > TOKEN_MAX_DEPTH) throw invalid(`the chain is deeper than ${TOKEN_MAX_DEPTH}`);
-    decoded.delete(idHex); // most recently used goes last
-    decoded.set(idHex, hit);
     return hit;
   }
   const body = bytes.subarray(HEADER.length);
@@ -226,10 +240,7 @@ function decodeAt(bytes: Uint8Array, depth: number): CapabilityToken {
   checkShape(f, invalid);
   const fields: TokenFields = { ...f, issuer: Uint8Array.from(f.issuer), audience: Uint8Array.from(f.audience), ops: [...f.ops], nonce: Uint8Array.from(f.nonce) };
   if (!verifySignature(sig, tokenSigningBytes(fields), fields.issuer)) throw invalid(`the signature of the link at depth ${depth} does not verify`);
-  const t = finish(fields, Uint8Array.from(sig), Uint8Array.from(bytes), id);
-  decoded.set(idHex, t);
-  if (decoded.size > DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value!);
-  return t;
+  return cacheSet(decoded, idHex, finish(fields, Uint8Array.from(sig), Uint8Array.from(bytes), id));
 }
 
 /** Decodes and checks a token's format and every signature in its chain. DDC_TOKEN_INVALID on anything wrong. */
@@ -268,24 +279,20 @@ export function tokenBytesFromText(s: string): Uint8Array {
 // form is canonical (one text per byte string), so a text decoded once names that token.
 const byText = new Map<string, CapabilityToken>();
 
-/** The token this exact text decoded to before, or undefined (then decode it). */
+/** The token this exact text decoded to before, or undefined (then decode it and rememberTokenText). */
 export function knownTokenFromText(text: string): CapabilityToken | undefined {
-  const hit = byText.get(text);
-  if (hit) {
-    byText.delete(text); // most recently used goes last
-    byText.set(text, hit);
-  }
-  return hit;
+  return cacheGet(byText, text);
 }
 
-/** Decodes a token's text form (through the cache of texts decoded before); `bytes`: the text's bytes when already taken from it. */
-export function tokenFromText(s: string, bytes?: Uint8Array): CapabilityToken {
-  const known = knownTokenFromText(s);
-  if (known) return known;
-  const t = decodeToken(bytes ?? tokenBytesFromText(s));
-  byText.set(s, t);
-  if (byText.size > DECODED_CACHE_SIZE) byText.delete(byText.keys().next().value!);
-  return t;
+/** Records that `text` decodes to `t` (checked: it must be `t`'s text form); returns `t`. */
+export function rememberTokenText(text: string, t: CapabilityToken): CapabilityToken {
+  if (tokenToText(t) !== text) throw invalid('the text is not this token\'s text form');
+  return cacheSet(byText, text, t);
+}
+
+/** Decodes a token's text form (through the cache of texts decoded before). */
+export function tokenFromText(s: string): CapabilityToken {
+  return knownTokenFromText(s) ?? rememberTokenText(s, decodeToken(tokenBytesFromText(s)));
 }
 
 /** The chain from the root to `t` (t last). */

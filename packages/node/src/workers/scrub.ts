@@ -222,7 +222,7 @@ export class ScrubWorker {
         return undefined;
       }
       const verifier = new ShardVerifier(Math.max(meta.length, this.deps.store.maxShardBytes));
-      // One buffer for every read of every pass: fresh pages are what reading costs most on a busy node.
+      // One buffer for every read of every pass: a fresh one per shard made a busy node's small reads slower (docs/BENCHMARKS.md).
       const buf = (this.readBuffer ??= Buffer.allocUnsafeSlow(READ_CHUNK));
       const fh = await open(this.deps.store.filePath(sh.id), 'r');
       try {
