@@ -14,7 +14,7 @@ import { requestSigner, type RequestSigner } from './request-signer.js';
 import { NodeHealth } from './node-health.js';
 import { toChunks, type PutSource } from './sources.js';
 import { encodePiece } from './put/encode-piece.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool } from '@ddc/core';
 import { uploadStripe, type MissingShard } from './put/upload.js';
 import { fetchPiece } from './get/fetch-piece.js';
 import { ShardReadBatcher } from './get/shard-batcher.js';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { RAW_CODEC, buildStripe, cidOf, createErasureCoder, splitData, stripeLayout, verifyShard } from '@ddc/core';
-import { BufferPool } from '../src/buffer-pool.js';
+import { BufferPool } from '@ddc/core';
 import { encodePiece } from '../src/put/encode-piece.js';
 
 test('pooled in-place coding equals buildStripe byte for byte, with dirty reused buffers', () => {

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './hash.js';
 export * from './bytes.js';
+export * from './buffer-pool.js';
 export * from './merkle.js';
 export * from './shard.js';
 export * from './shard-batch.js';

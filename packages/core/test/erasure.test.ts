@@ -50,6 +50,13 @@ for (const backend of BACKENDS) {
         const partial = expected.map((s, i) => (lost.includes(i) ? undefined : s));
         assert.deepEqual(coder.reconstruct(partial).map(toHex), v.shards, `k=${v.k} m=${v.m} lost=${lost}`);
         assert.deepEqual(coder.reconstructData(partial).map(toHex), v.shards.slice(0, v.k));
+        // Only the lost ones asked for, each alone and all together, into arrays given (with stale bytes in them).
+        const stale = () => expected[0]!.map((b) => b ^ 0x5a);
+        for (const want of [...lost.map((i) => [i]), lost]) {
+          const outputs = want.map(stale);
+          coder.reconstructInto(partial, want, outputs);
+          assert.deepEqual(outputs.map(toHex), want.map((i) => v.shards[i]), `into: k=${v.k} m=${v.m} want=${want}`);
+        }
       }
     }
   });
@@ -75,6 +82,31 @@ test('reconstruct returns present shards as-is and allocates the missing ones', 
   assert.deepEqual(out[4], all[4]);
   assert.equal(coder.reconstructData([all[0], undefined, all[2], all[3], undefined, all[5]]).length, 4);
   assert.deepEqual(coder.reconstruct(all), all);
+});
+
+test('reconstructInto refuses what it cannot do, with a typed error', () => {
+  const coder = createErasureCoder(4, 2);
+  const data = splitData(Uint8Array.from({ length: 4000 }, (_, i) => i & 255), 4);
+  const all = [...data, ...coder.encode(data)];
+  const slots = [all[0], undefined, all[2], all[3], all[4], undefined];
+  const out = () => new Uint8Array(all[0]!.length);
+  const code = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      return isDdcError(e) ? e.code : 'not a DdcError';
+    }
+    return 'no error';
+  };
+  assert.equal(code(() => coder.reconstructInto(slots, [0], [out()])), 'DDC_INVALID_ARGUMENT'); // present, not missing
+  assert.equal(code(() => coder.reconstructInto(slots, [1, 1], [out(), out()])), 'DDC_INVALID_ARGUMENT');
+  assert.equal(code(() => coder.reconstructInto(slots, [6], [out()])), 'DDC_INVALID_ARGUMENT');
+  assert.equal(code(() => coder.reconstructInto(slots, [1], [])), 'DDC_INVALID_ARGUMENT');
+  assert.equal(code(() => coder.reconstructInto(slots, [1], [new Uint8Array(3)])), 'DDC_INVALID_ARGUMENT');
+  assert.equal(code(() => coder.reconstructInto([all[0], undefined, undefined, all[3], undefined, all[5]], [1], [out()])), 'DDC_PIECE_UNRECOVERABLE');
+  const one = out();
+  coder.reconstructInto(slots, [1], [one]);
+  assert.deepEqual(one, all[1]);
 });
 
 test('splitData: views, padding, empty input', () => {

@@ -19,7 +19,7 @@ import {
 } from '@ddc/core';
 import type { Transport } from '../transport/types.js';
 import type { ShardReadBatcher } from './shard-batcher.js';
-import type { BufferPool } from '../buffer-pool.js';
+import type { BufferPool } from '@ddc/core';
 import type { NodeHealth } from '../node-health.js';
 import type { ClusterView } from '../membership.js';
 

@@ -1,6 +1,6 @@
 /** Turns one piece (a DAG block) into its stripe of v1 shards. */
 import { buildStripe, createErasureCoder, headerLength, sealStripe, shardLengthFor, type CID, type EncodedShard, type StripeLayout } from '@ddc/core';
-import type { BufferPool } from '../buffer-pool.js';
+import type { BufferPool } from '@ddc/core';
 
 /**
  * A coded stripe is built in place (header space, then the payload, in buffers from `pool` or

@@ -4,7 +4,7 @@
  */
 import { Agent } from 'undici';
 import { decodeBatchResponse, encodeBatchRequest, type BatchEntry, type BatchWant } from '@ddc/core';
-import { BufferPool } from '../buffer-pool.js';
+import { BufferPool } from '@ddc/core';
 import type { PieceShardInfo, Transport } from './types.js';
 import { errorFromResponse, networkError } from './http-errors.js';
 

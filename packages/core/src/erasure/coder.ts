@@ -19,6 +19,11 @@ export interface ErasureCoder {
   reconstruct(shards: readonly (Uint8Array | undefined)[]): Uint8Array[];
   /** Like reconstruct, but rebuilds and returns only the k data shards (cheaper when parity is missing too). */
   reconstructData(shards: readonly (Uint8Array | undefined)[]): Uint8Array[];
+  /**
+   * Rebuilds only the shards at `indexes` (each absent from `shards`) into `outputs`, arrays of
+   * the shards' length: what a repair needs, without rebuilding the slots it did not fetch.
+   */
+  reconstructInto(shards: readonly (Uint8Array | undefined)[], indexes: readonly number[], outputs: readonly Uint8Array[]): void;
 }
 
 export type ErasureBackend = 'auto' | 'wasm' | 'js';
@@ -98,8 +103,20 @@ class ReedSolomon implements ErasureCoder {
     return this.rebuild(shards, this.k);
   }
 
-  /** Rebuilds missing shards among the first `want` and returns those `want` shards. */
-  private rebuild(shards: readonly (Uint8Array | undefined)[], want: number): Uint8Array[] {
+  reconstructInto(shards: readonly (Uint8Array | undefined)[], indexes: readonly number[], outputs: readonly Uint8Array[]): void {
+    const { valid } = this.present(shards);
+    if (indexes.length !== outputs.length || indexes.some((i, j) => !Number.isInteger(i) || i < 0 || i >= this.k + this.m || shards[i] !== undefined || indexes.indexOf(i) !== j)) {
+      throw new DdcError('DDC_INVALID_ARGUMENT', `reconstructInto needs distinct absent shard indexes below k+m=${this.k + this.m}, one output each (got indexes ${indexes.join(',')} and ${outputs.length} outputs)`, {
+        hint: 'Name each shard to rebuild once, leave its slot undefined, and pass one output array per index',
+      });
+    }
+    if (indexes.length === 0) return;
+    sameLength([shards[valid[0]!]!, ...outputs]);
+    this.kernel.apply(this.coefficients(valid, indexes), valid.map((i) => shards[i]!), outputs);
+  }
+
+  /** The first k present shards (klauspost's choice of rows) and their common length. */
+  private present(shards: readonly (Uint8Array | undefined)[]): { valid: number[]; len: number } {
     const { k, m } = this;
     if (shards.length !== k + m) {
       throw new DdcError('DDC_INVALID_ARGUMENT', `reconstruct got ${shards.length} shard slots, expected k+m=${k + m}`, {
@@ -114,13 +131,17 @@ class ReedSolomon implements ErasureCoder {
         details: { k, m, present },
       });
     }
-    const len = sameLength(present.map((i) => shards[i]!));
+    // Any k rows of the encoding matrix are invertible; the first k present ones are klauspost's choice.
+    return { valid: present.slice(0, k), len: sameLength(present.map((i) => shards[i]!)) };
+  }
+
+  /** Rebuilds missing shards among the first `want` and returns those `want` shards. */
+  private rebuild(shards: readonly (Uint8Array | undefined)[], want: number): Uint8Array[] {
+    const { valid, len } = this.present(shards);
     const missing: number[] = [];
     for (let i = 0; i < want; i++) if (shards[i] === undefined) missing.push(i);
     const out = shards.slice(0, want) as Uint8Array[];
     if (missing.length === 0) return out;
-    // Any k rows of the encoding matrix are invertible; the first k present ones are klauspost's choice.
-    const valid = present.slice(0, k);
     const coefs = this.coefficients(valid, missing);
     const rebuilt = missing.map(() => new Uint8Array(len));
     this.kernel.apply(coefs, valid.map((i) => shards[i]!), rebuilt);

@@ -69,13 +69,13 @@ export async function serveShard(ctx: NodeContext, res: ServerResponse, id: stri
   await streamFile(ctx, res, id, meta);
 }
 
-/** Reads exactly meta.length bytes from offset 0: open, read (once, for a whole file), close. */
-function readWhole(path: string, length: number, done: (e: NodeJS.ErrnoException | null, buf?: Buffer, got?: number) => void): void {
+/** Reads exactly meta.length bytes from offset 0 into `buf`: open, read (once, for a whole file), close. */
+function readWhole(path: string, buf: Uint8Array, done: (e: NodeJS.ErrnoException | null, got?: number) => void): void {
+  const length = buf.length;
   openCb(path, 'r', (e, fd) => {
     if (e) return done(e);
-    const buf = Buffer.allocUnsafe(length);
     let off = 0;
-    const finish = (err: NodeJS.ErrnoException | null) => close(fd, () => done(err, buf, off));
+    const finish = (err: NodeJS.ErrnoException | null) => close(fd, () => done(err, off));
     const step = () => {
       if (off >= length) return finish(null);
       read(fd, buf, off, length - off, off, (re, n) => {
@@ -91,13 +91,25 @@ function readWhole(path: string, length: number, done: (e: NodeJS.ErrnoException
 
 function sendWholeFile(ctx: NodeContext, res: ServerResponse, id: string, meta: ShardMeta): Promise<void> {
   return new Promise((resolve, reject) => {
-    readWhole(ctx.store.filePath(id), meta.length, (e, buf, got) => {
-      if (e) return reject(e.code === 'ENOENT' ? shardNotFound(id) : e);
+    const buf = ctx.store.takeReadBuffer(meta.length);
+    readWhole(ctx.store.filePath(id), buf, (e, got) => {
+      if (e) {
+        ctx.store.releaseBytes(buf);
+        return reject(e.code === 'ENOENT' ? shardNotFound(id) : e);
+      }
       // Content-Length is promised up front, so a file cut short on disk cannot be served.
-      if (got! < meta.length) return reject(shardCorrupt(id, new Error(`the file holds ${got} of ${meta.length} bytes`)));
-      if (res.destroyed) return resolve();
+      if (got! < meta.length) {
+        ctx.store.releaseBytes(buf);
+        return reject(shardCorrupt(id, new Error(`the file holds ${got} of ${meta.length} bytes`)));
+      }
+      if (res.destroyed) {
+        ctx.store.releaseBytes(buf);
+        return resolve();
+      }
       res.writeHead(200, shardHeaders(id, meta));
-      res.end(buf);
+      // The socket holds the buffer until the last write completes ('finish'); only then is it
+      // free for the next read. A response destroyed before that leaves it to the GC.
+      res.end(buf, () => ctx.store.releaseBytes(buf));
       resolve();
     });
   });

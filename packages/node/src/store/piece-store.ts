@@ -11,7 +11,7 @@
 import { mkdir, open, readdir, rename, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { isShardId } from '@ddc/core';
+import { BufferPool, isShardId } from '@ddc/core';
 import { shardNotFound, shuttingDown } from '../errors.js';
 import { DirSyncer, fsyncDir } from './fsync.js';
 import { checkOrInitFormat, type StoreFormat } from './format.js';
@@ -21,6 +21,9 @@ import { FAN_OUT_NAMES, fanOutDir, shardFilePath, storeLayout, type StoreLayout 
 import { lockFolder, type FolderLock } from './lock.js';
 import type { ShardMeta } from './meta-codec.js';
 import { ShardUpload, type PutResult, type UploadSink, type VerifiedUpload } from './upload.js';
+
+/** Reads at least this large use pooled memory; smaller ones come from Node's shared slab. */
+const POOLED_READ_MIN = 64 * 1024;
 
 export interface PieceStoreOptions {
   dataDir: string;
@@ -49,6 +52,13 @@ export class PieceStore implements UploadSink {
   private readonly tempPrefix = randomBytes(6).toString('hex');
   private tempCounter = 0;
   private sweep: Promise<number> | undefined;
+  /**
+   * Memory for whole-shard reads (serving, repair, scrub's mending), reused once its reader gives
+   * it back (releaseBytes): a fresh 256 KiB array per read costs page faults, and V8 starts a
+   * full mark-compact for about every 64 MiB of new array memory (measured: one every ~0.2 s
+   * per node during a repair that allocated per shard).
+   */
+  private readonly readBuffers = new BufferPool(32);
 
   private constructor(
     readonly layout: StoreLayout,
@@ -251,7 +261,7 @@ export class PieceStore implements UploadSink {
     const fh = await this.openFile(id);
     try {
       // Read exactly the indexed length: a file grown or cut on disk is caught by verification.
-      const buf = Buffer.allocUnsafe(want);
+      const buf = this.takeReadBuffer(want);
       let off = 0;
       while (off < want) {
         const { bytesRead } = await fh.read(buf, off, want - off, off);
@@ -262,6 +272,16 @@ export class PieceStore implements UploadSink {
     } finally {
       await fh.close();
     }
+  }
+
+  /** A buffer of `want` bytes for reading a shard file into, from the read pool. */
+  takeReadBuffer(want: number): Uint8Array {
+    return want >= POOLED_READ_MIN ? this.readBuffers.take(want) : Buffer.allocUnsafe(want);
+  }
+
+  /** Gives back the bytes of a readShard (or takeReadBuffer) that nothing will read again; anything else is ignored. */
+  releaseBytes(bytes: Uint8Array): void {
+    this.readBuffers.give(bytes);
   }
 
   list(after: string | undefined, limit: number): { shards: ListedShard[]; next: string | null } {

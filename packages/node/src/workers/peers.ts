@@ -72,6 +72,11 @@ export class Peers {
     return bytes;
   }
 
+  /** Gives back a fetchShard answer that nothing reads any more, so the transport may reuse its memory. */
+  release(bytes: Uint8Array): void {
+    this.transport.releaseShard?.(bytes);
+  }
+
   /**
    * Stores a shard on `node`; resolves once the node answered 2xx (it holds the shard durably).
    * `refs`: the buckets that reference the shard (or its stripe) here, recorded there too so that

@@ -449,58 +449,70 @@ export class RepairWorker {
 
   /** Rebuilds the shards of `missing` from k verified shards and stores each on its home; returns how many homes now hold theirs. */
   private async repairStripe(st: Stripe, missing: readonly number[], holders: ReadonlyMap<number, readonly ClusterNode[]>, s: RepairRunSummary, signal: AbortSignal): Promise<number> {
-    let reference: VerifiedShard;
+    const { store, peers } = this.deps;
+    let reference: VerifiedShard & { bytes: Uint8Array };
     try {
       reference = await this.readOwn(st.atHome!, s);
     } catch (e) {
       this.fail(s, st.pieceCid, st.atHome!.index, this.deps.nodeId, e);
       return 0;
     }
-    const header: ShardHeader = reference.header;
-    const shardBytes = reference.headerLength + header.shardLength;
-    const sources: SourceCandidate[] = [];
-    for (const sh of st.local) {
-      if (sh.id !== st.atHome!.id) sources.push({ index: sh.index, from: 'local', load: () => this.deps.store.readShard(sh.id) });
-    }
-    for (const [i, nodes] of [...holders].sort((a, b) => a[0] - b[0])) {
-      if (st.local.some((x) => x.index === i)) continue;
-      for (const h of nodes) sources.push({ index: i, from: h.id, load: (sig) => this.deps.peers.fetchShard(h, st.pieceCid, i, shardBytes, s, sig) });
-    }
-    let rebuilt;
+    // Every shard read or fetched here, and every rebuilt one, is pooled memory given back once
+    // the stripe is done (see PieceStore.releaseBytes).
     try {
-      const got = await gatherAndRebuild(header, sources, new Map([[header.index, reference]]), missing, signal);
-      // A source gone meanwhile (moved, node restarting) is routine when another served instead;
-      // a source that served wrong bytes is always worth reporting.
-      for (const f of got.failures) {
-        const routine = f.error.code === 'DDC_SHARD_NOT_FOUND' || f.error.code === 'DDC_NODE_UNAVAILABLE' || f.error.code === 'DDC_TIMEOUT';
-        if (f.from !== 'local' && (!got.enough || !routine)) this.fail(s, st.pieceCid, f.index, f.from, f.error);
+      const header: ShardHeader = reference.header;
+      const shardBytes = reference.headerLength + header.shardLength;
+      const sources: SourceCandidate[] = [];
+      const releaseLocal = (bytes: Uint8Array) => store.releaseBytes(bytes);
+      for (const sh of st.local) {
+        if (sh.id !== st.atHome!.id) sources.push({ index: sh.index, from: 'local', load: () => store.readShard(sh.id), release: releaseLocal });
       }
-      if (got.error) throw got.error;
-      rebuilt = got.rebuilt!;
-    } catch (e) {
-      if (signal.aborted) throw e;
-      this.fail(s, st.pieceCid, null, null, e);
-      return 0;
-    }
-    let stored = 0;
-    // A stripe's shards are stored together under the same tokens: the references of this node's
-    // shards of it go with the rebuilt ones, so that a bucket's later delete reaches them too.
-    const refs = [...new Set(st.local.flatMap((sh) => this.deps.refsOf?.(sh.id) ?? []))];
-    await Promise.all(
-      rebuilt.map(async (r) => {
-        const home = st.homes[r.index]!;
-        try {
-          const { created } = await this.deps.peers.putShard(home, r.id, r.bytes, s, signal, refs);
-          if (created) s.shardsRepaired++;
-          else s.alreadyPresent++; // another repair or a move got there first
-          stored++;
-        } catch (e) {
-          if (signal.aborted) throw e;
-          this.fail(s, st.pieceCid, r.index, home.id, e);
+      const releaseFetched = (bytes: Uint8Array) => peers.release(bytes);
+      for (const [i, nodes] of [...holders].sort((a, b) => a[0] - b[0])) {
+        if (st.local.some((x) => x.index === i)) continue;
+        for (const h of nodes) sources.push({ index: i, from: h.id, load: (sig) => peers.fetchShard(h, st.pieceCid, i, shardBytes, s, sig), release: releaseFetched });
+      }
+      let rebuilt;
+      try {
+        const got = await gatherAndRebuild(header, sources, new Map([[header.index, reference]]), missing, signal, (size) => store.takeReadBuffer(size));
+        got.releaseSources();
+        // A source gone meanwhile (moved, node restarting) is routine when another served instead;
+        // a source that served wrong bytes is always worth reporting.
+        for (const f of got.failures) {
+          const routine = f.error.code === 'DDC_SHARD_NOT_FOUND' || f.error.code === 'DDC_NODE_UNAVAILABLE' || f.error.code === 'DDC_TIMEOUT';
+          if (f.from !== 'local' && (!got.enough || !routine)) this.fail(s, st.pieceCid, f.index, f.from, f.error);
         }
-      }),
-    );
-    return stored;
+        if (got.error) throw got.error;
+        rebuilt = got.rebuilt!;
+      } catch (e) {
+        if (signal.aborted) throw e;
+        this.fail(s, st.pieceCid, null, null, e);
+        return 0;
+      }
+      let stored = 0;
+      // A stripe's shards are stored together under the same tokens: the references of this node's
+      // shards of it go with the rebuilt ones, so that a bucket's later delete reaches them too.
+      const refs = [...new Set(st.local.flatMap((sh) => this.deps.refsOf?.(sh.id) ?? []))];
+      await Promise.all(
+        rebuilt.map(async (r) => {
+          const home = st.homes[r.index]!;
+          try {
+            const { created } = await peers.putShard(home, r.id, r.bytes, s, signal, refs);
+            // Answered 2xx: the home read the whole body, so the transport is done with it.
+            store.releaseBytes(r.bytes);
+            if (created) s.shardsRepaired++;
+            else s.alreadyPresent++; // another repair or a move got there first
+            stored++;
+          } catch (e) {
+            if (signal.aborted) throw e;
+            this.fail(s, st.pieceCid, r.index, home.id, e);
+          }
+        }),
+      );
+      return stored;
+    } finally {
+      store.releaseBytes(reference.bytes);
+    }
   }
 
   /**
@@ -529,6 +541,7 @@ export class RepairWorker {
       if (home.id === this.deps.nodeId) return; // the view changed back: it is at home again
       const bytes = (await this.readOwn(sh, s)).bytes;
       await this.deps.peers.putShard(home, sh.id, bytes, s, signal, this.deps.refsOf?.(sh.id) ?? []);
+      this.deps.store.releaseBytes(bytes);
       const now = await this.deps.membership.current(signal);
       if (now.hash !== settled.hash && homeOf(now, st.pieceCid, sh.k + sh.m, sh.index).id !== home.id) return; // next pass decides
       if (await this.deps.store.delete(sh.id)) s.shardsMoved++;

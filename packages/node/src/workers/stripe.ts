@@ -17,6 +17,8 @@ export interface SourceCandidate {
   /** Where it comes from, for failure reports: a node id or 'local'. */
   from: string;
   load(signal?: AbortSignal): Promise<Uint8Array>;
+  /** Takes back loaded bytes that nothing reads any more (pooled memory), if the source reuses them. */
+  release?(bytes: Uint8Array): void;
 }
 
 export interface SourceFailure {
@@ -123,6 +125,8 @@ export interface RebuildOutcome {
   failures: SourceFailure[];
   /** Whether k good sources were in hand (failures of sources replaced by others are then routine). */
   enough: boolean;
+  /** Gives every loaded source back to its candidate; call once the rebuilt shards are all that is read. */
+  releaseSources(): void;
 }
 
 /**
@@ -140,24 +144,39 @@ export async function gatherAndRebuild(
   have: ReadonlyMap<number, VerifiedShard>,
   want: readonly number[],
   signal?: AbortSignal,
+  /** Memory for the rebuilt shards (pooled by the caller); fresh arrays by default. */
+  alloc?: (size: number) => Uint8Array,
 ): Promise<RebuildOutcome> {
-  const fetched = new Map<number, { candidate: SourceCandidate; bytes: Uint8Array }>();
+  // Every load, also of a second holder of the same index, so that each is given back.
+  const fetched: { candidate: SourceCandidate; index: number; bytes: Uint8Array }[] = [];
   const recorded = candidates.map((c): SourceCandidate => ({
     index: c.index,
     from: c.from,
     load: async (sig) => {
       const bytes = await c.load(sig);
-      fetched.set(c.index, { candidate: c, bytes });
+      fetched.push({ candidate: c, index: c.index, bytes });
       return bytes;
     },
   }));
-  const first = await gatherShards(recorded, reference.k, sameStripe(reference), signal, have);
+  let released = false;
+  const releaseSources = (): void => {
+    if (released) return;
+    released = true;
+    for (const { candidate, bytes } of fetched.values()) candidate.release?.(bytes);
+  };
+  let first;
+  try {
+    first = await gatherShards(recorded, reference.k, sameStripe(reference), signal, have);
+  } catch (e) {
+    releaseSources();
+    throw e;
+  }
   const attempt = (shards: ReadonlyMap<number, VerifiedShard>, failures: SourceFailure[]): RebuildOutcome => {
     const enough = shards.size >= reference.k;
     try {
-      return { rebuilt: rebuildShards(reference, shards, want), error: undefined, failures, enough };
+      return { rebuilt: rebuildShards(reference, shards, want, alloc), error: undefined, failures, enough, releaseSources };
     } catch (e) {
-      return { rebuilt: undefined, error: asDdcError(e), failures, enough };
+      return { rebuilt: undefined, error: asDdcError(e), failures, enough, releaseSources };
     }
   };
   const optimistic = attempt(first.shards, first.failures);
@@ -168,7 +187,7 @@ export async function gatherAndRebuild(
   const shards = new Map(first.shards);
   const failures = [...first.failures];
   const tried = new Set<SourceCandidate>();
-  for (const [index, { candidate, bytes }] of fetched) {
+  for (const { candidate, index, bytes } of fetched) {
     tried.add(candidate);
     if (!shards.has(index) || have.has(index)) continue;
     try {
@@ -179,7 +198,13 @@ export async function gatherAndRebuild(
     }
   }
   for (const f of first.failures) for (const c of candidates) if (c.index === f.index && c.from === f.from) tried.add(c);
-  const rest = await gatherShards(candidates.filter((c) => !tried.has(c)), reference.k, verify, signal, shards);
+  let rest;
+  try {
+    rest = await gatherShards(recorded.filter((_, i) => !tried.has(candidates[i]!)), reference.k, verify, signal, shards);
+  } catch (e) {
+    releaseSources();
+    throw e;
+  }
   return attempt(rest.shards, [...failures, ...rest.failures]);
 }
 
@@ -187,7 +212,12 @@ export async function gatherAndRebuild(
  * Rebuilds the shards at `want` from at least k verified sources of the stripe described by
  * `reference` (k = 1: a copy; else Reed-Solomon), each one verified against its listed root.
  */
-export function rebuildShards(reference: ShardHeader, sources: ReadonlyMap<number, VerifiedShard>, want: readonly number[]): RebuiltShard[] {
+export function rebuildShards(
+  reference: ShardHeader,
+  sources: ReadonlyMap<number, VerifiedShard>,
+  want: readonly number[],
+  alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+): RebuiltShard[] {
   const { k, m } = reference;
   if (sources.size < k) {
     throw new DdcError('DDC_PIECE_UNRECOVERABLE', `only ${sources.size} of the ${k} shards needed to rebuild the stripe could be read`, {
@@ -195,21 +225,27 @@ export function rebuildShards(reference: ShardHeader, sources: ReadonlyMap<numbe
       details: { have: [...sources.keys()], k, m },
     });
   }
-  let payloads: readonly Uint8Array[];
-  if (k === 1) {
-    const one = sources.values().next().value!.payload;
-    payloads = Array.from({ length: k + m }, () => one);
-  } else {
-    const slots: (Uint8Array | undefined)[] = Array.from({ length: k + m }, () => undefined);
-    for (const [i, s] of sources) slots[i] = s.payload;
-    payloads = coderFor(k, m).reconstruct(slots);
-  }
-  return want.map((index) => {
+  // Each rebuilt shard is its header then its payload, coded straight into place.
+  const out = want.map((index) => {
     const head = encodeShardHeader({ ...reference, index });
-    const payload = payloads[index]!;
-    const bytes = new Uint8Array(head.length + payload.length);
+    const bytes = alloc(head.length + reference.shardLength);
     bytes.set(head, 0);
-    bytes.set(payload, head.length);
+    return { index, bytes, payload: bytes.subarray(head.length) };
+  });
+  const fromSources = out.filter((o) => sources.has(o.index));
+  const toCode = out.filter((o) => !sources.has(o.index));
+  for (const o of fromSources) o.payload.set(sources.get(o.index)!.payload);
+  if (toCode.length > 0) {
+    if (k === 1) {
+      const one = sources.values().next().value!.payload;
+      for (const o of toCode) o.payload.set(one);
+    } else {
+      const slots: (Uint8Array | undefined)[] = Array.from({ length: k + m }, () => undefined);
+      for (const [i, s] of sources) slots[i] = s.payload;
+      coderFor(k, m).reconstructInto(slots, toCode.map((o) => o.index), toCode.map((o) => o.payload));
+    }
+  }
+  return out.map(({ index, bytes }) => {
     const id = toHex(reference.roots[index]!);
     try {
       verifyShard(bytes, id);
