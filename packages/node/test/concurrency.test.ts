@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { startNode } from '../src/index.js';
 import { json, makeShard, nodeConfig, putShard, rawRequest, startTestNode, storedFiles, waitFor } from './helpers.js';
 
@@ -74,7 +75,7 @@ describe('write admission and shutdown', () => {
 
   it('close() waits for an in-flight write while /health says 503 and new writes are refused', async () => {
     const t = await startTestNode();
-    const s = makeShard(300_000);
+    const s = makeShard(1_900_000);
     const late = makeShard(1000);
     const healthAgent = new Agent({ keepAlive: true, maxSockets: 1 });
     const putAgent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -120,7 +121,7 @@ describe('write admission and shutdown', () => {
 
   it('close() cuts off a stalled write after shutdownTimeoutMs and keeps nothing of it', async () => {
     const t = await startTestNode({ shutdownTimeoutMs: 200 });
-    const s = makeShard(300_000);
+    const s = makeShard(1_900_000);
     try {
       const stalled = rawRequest(`${t.node.url}/v1/shards/${s.id}`, {
         method: 'PUT',
@@ -135,6 +136,62 @@ describe('write admission and shutdown', () => {
       assert.ok(Date.now() - started < 2000, `close took ${Date.now() - started} ms`);
       await assert.rejects(stalled);
       assert.deepEqual(await storedFiles(t.dataDir), { shards: [], tmp: [] });
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
+/** GETs `paths` pipelined on one connection, reads nothing for `waitMs`, then parses the answers in order. */
+function pipelinedGets(url: string, paths: string[], waitMs: number): Promise<{ status: number; body: Buffer }[]> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    socket.pause();
+    socket.on('error', reject);
+    socket.write(paths.map((p) => `GET ${p} HTTP/1.1\r\nhost: ${hostname}\r\n\r\n`).join(''));
+    const chunks: Buffer[] = [];
+    setTimeout(() => {
+      socket.on('data', (c: Buffer) => {
+        chunks.push(c);
+        const all = Buffer.concat(chunks);
+        const answers: { status: number; body: Buffer }[] = [];
+        let at = 0;
+        while (answers.length < paths.length) {
+          const end = all.indexOf('\r\n\r\n', at);
+          if (end < 0) return;
+          const head = all.subarray(at, end).toString('latin1');
+          const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+          if (all.length < end + 4 + length) return;
+          answers.push({ status: Number(head.split(' ')[1]), body: all.subarray(end + 4, end + 4 + length) });
+          at = end + 4 + length;
+        }
+        socket.destroy();
+        resolve(answers);
+      });
+      socket.resume();
+    }, waitMs);
+  });
+}
+
+describe('reads from reused memory', () => {
+  it('answers queued behind a slow reader keep their bytes while later reads reuse memory', async () => {
+    // Whole-shard reads share pooled buffers that go back once the socket has sent them. Answers
+    // pipelined to a reader that waits sit in the node's socket queue; a buffer given back too
+    // early would be refilled by the reads that come next and show here as another shard's bytes.
+    const t = await startTestNode();
+    try {
+      const shards = Array.from({ length: 8 }, () => makeShard(1_900_000));
+      for (const s of shards) assert.equal((await putShard(t.node.url, s)).status, 201);
+      const paths = shards.map((s) => `/v1/shards/${s.id}`);
+      const slow = pipelinedGets(t.node.url, paths, 400);
+      await new Promise((r) => setTimeout(r, 150));
+      const fast = await Promise.all([...paths].reverse().map((p) => rawRequest(`${t.node.url}${p}`)));
+      const answers = [...(await slow), ...fast.reverse()];
+      answers.forEach((a, i) => {
+        assert.equal(a.status, 200);
+        assert.ok(Buffer.from(shards[i % shards.length]!.bytes).equals(a.body), `answer ${i} holds other bytes`);
+      });
     } finally {
       await t.cleanup();
     }
