@@ -154,7 +154,7 @@ Object.assign(rounded, {
   small_ops: SMALL_OPS,
   ...ratios,
   ...(only ? { phases: [...phases].join(',') } : {}),
-  method: 'each phase warms up (32 MiB or 1000 ops) before it is timed; nodes run production repair/scrub settings; encrypted_* is the same large object put into a private bucket (client-side AES-256-GCM, signed record) on the same cluster; s3_* is the same size through a gateway process (edge cache off: its first-read fill is the cache\'s cost, not S3\'s) with the AWS SDK v3 defaults (CRC32 checksums) into a public bucket; s3_vs_sdk_* divide by the SDK measured right before S3 on the same cluster (s3_sdk_*), s3_vs_large_* by the large phase',
+  method: 'each phase warms up (32 MiB or 1000 ops; repair: a 64 MiB object rebuilt onto another wiped node) before it is timed; nodes run production repair/scrub settings; encrypted_* is the same large object put into a private bucket (client-side AES-256-GCM, signed record) on the same cluster; s3_* is the same size through a gateway process (edge cache off: its first-read fill is the cache\'s cost, not S3\'s) with the AWS SDK v3 defaults (CRC32 checksums) into a public bucket; s3_vs_sdk_* divide by the SDK measured right before S3 on the same cluster (s3_sdk_*), s3_vs_large_* by the large phase',
 });
 if (json) process.stdout.write(`${JSON.stringify(rounded)}\n`);
 else for (const [k, v] of Object.entries(rounded)) process.stdout.write(`${k.padEnd(28)} ${v}\n`);
