@@ -3,10 +3,12 @@
  * fetch for 1 MiB bodies. Node only (imported by the Node entry).
  */
 import { Agent } from 'undici';
-import { decodeBatchResponse, encodeBatchRequest, type BatchEntry, type BatchWant } from '@ddc/core';
+import { DdcError, decodeBatchResponse, encodeBatchRequest, type BatchEntry, type BatchWant } from '@ddc/core';
 import { BufferPool } from '@ddc/core';
 import type { PieceShardInfo, Transport } from './types.js';
 import { errorFromResponse, networkError } from './http-errors.js';
+import { FetchFallback, ShardFetcher } from './shard-fetcher.js';
+import { Http1ResponseError } from './http1-response.js';
 
 export interface UndiciTransportOptions {
   /** Shard bodies kept for reuse, per size (releaseShard gives them back). */
@@ -16,14 +18,28 @@ export interface UndiciTransportOptions {
   /** Give up on a response that has not started within this many ms. */
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
+  /**
+   * Shard GETs to http: nodes over the transport's own sockets that read into one reused
+   * buffer (shard-fetcher.ts) instead of undici's; default true.
+   */
+  fastShardReads?: boolean;
 }
 
 export class UndiciTransport implements Transport {
   private readonly agent: Agent;
   private readonly shardPool: BufferPool;
+  private readonly fetcher: ShardFetcher | undefined;
 
   constructor(options: UndiciTransportOptions = {}) {
     this.shardPool = new BufferPool(options.pooledShards ?? 64);
+    if (options.fastShardReads !== false) {
+      this.fetcher = new ShardFetcher({
+        connections: options.connections ?? 16,
+        connectTimeoutMs: 5_000,
+        headersTimeoutMs: options.headersTimeoutMs ?? 30_000,
+        bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
+      });
+    }
     this.agent = new Agent({
       connections: options.connections ?? 16,
       keepAliveTimeout: 30_000,
@@ -97,10 +113,24 @@ export class UndiciTransport implements Transport {
   async getPieceShard(baseUrl: string, pieceCid: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
     const path = `/v1/pieces/${pieceCid}/${index}`;
     const url = baseUrl + path;
+    const origin = this.fetcher?.originOf(baseUrl);
+    if (origin) {
+      try {
+        const { head, body } = await this.fetcher!.get(origin, path, (h) => (h.status === 200 && pooledSize(h.contentLength) ? this.shardPool.take(h.contentLength) : new Uint8Array(h.contentLength)), signal);
+        if (head.status >= 300) throw errorFromResponse(head.status, new TextDecoder().decode(body), url);
+        return body;
+      } catch (cause) {
+        // An answer the fetcher does not read itself (a transfer coding, say) goes the general way below.
+        if (cause instanceof Http1ResponseError && !signal?.aborted) {
+          throw new DdcError('DDC_NODE_BAD_RESPONSE', `${url} answered something that is not HTTP/1.1: ${cause.message}`, { cause, hint: 'Check that the URL points at a DDC node' });
+        }
+        if (!(cause instanceof FetchFallback)) throw networkError(cause, url, signal);
+      }
+    }
     const res = await this.call(baseUrl, path, 'GET', signal);
     const length = Number(res.headers['content-length']);
     try {
-      if (!Number.isSafeInteger(length) || length < MIN_POOLED_BODY || length > MAX_POOLED_BODY) return new Uint8Array(await res.body.arrayBuffer());
+      if (!pooledSize(length)) return new Uint8Array(await res.body.arrayBuffer());
       return await readInto(res.body, this.shardPool.take(length), this.shardPool, url);
     } catch (cause) {
       throw networkError(cause, url, signal);
@@ -135,6 +165,7 @@ export class UndiciTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.fetcher?.close();
     await this.agent.close();
   }
 }
@@ -146,6 +177,10 @@ export class UndiciTransport implements Transport {
  */
 const MIN_POOLED_BODY = 64 * 1024;
 const MAX_POOLED_BODY = 16 * 1024 * 1024;
+
+function pooledSize(length: number): boolean {
+  return Number.isSafeInteger(length) && length >= MIN_POOLED_BODY && length <= MAX_POOLED_BODY;
+}
 
 /** Copies a body of exactly `out.length` bytes (its Content-Length) into `out`; the buffer goes back to the pool on failure. */
 function readInto(body: NodeJS.ReadableStream, out: Uint8Array, pool: BufferPool, url: string): Promise<Uint8Array> {

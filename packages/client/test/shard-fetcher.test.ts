@@ -1,0 +1,181 @@
+/**
+ * Shard GETs on the transport's own sockets (shard-fetcher.ts), against real HTTP servers on
+ * loopback: bytes, connection reuse, a node that closes idle sockets, answers it hands to undici,
+ * errors, aborts and timeouts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { DdcError } from '@ddc/core';
+import { UndiciTransport } from '../src/transport/undici.js';
+
+const CID = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
+
+async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void, configure?: (s: Server) => void): Promise<{ url: string; server: Server; sockets: () => number; close(): Promise<void> }> {
+  const server = createServer(handler);
+  configure?.(server);
+  let opened = 0;
+  server.on('connection', () => opened++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    sockets: () => opened,
+    close: () => new Promise((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+function shardServer(shards: Map<number, Uint8Array>) {
+  return listen((req, res) => {
+    const index = Number(req.url!.split('/').pop());
+    const bytes = shards.get(index);
+    if (!bytes) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'DDC_SHARD_NOT_FOUND', message: `no shard ${index} here` } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
+    res.end(bytes);
+  });
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return e instanceof DdcError ? e.code : `plain ${String(e)}`;
+  }
+  return 'none';
+}
+
+test('shards of many sizes come back byte for byte over a few kept-alive sockets', async () => {
+  const shards = new Map<number, Uint8Array>();
+  for (const [i, n] of [0, 1, 100, 65_535, 65_536, 262_144 + 250, 1_048_576 + 7].entries()) shards.set(i, randomBytes(n));
+  const s = await shardServer(shards);
+  const t = new UndiciTransport({ connections: 3 });
+  try {
+    for (let round = 0; round < 4; round++) {
+      const got = await Promise.all([...shards.keys(), ...shards.keys()].map((i) => t.getPieceShard(s.url, CID, i)));
+      got.forEach((bytes, j) => {
+        assert.deepEqual(Buffer.from(bytes), Buffer.from(shards.get(j % shards.size)!), `round ${round}, shard ${j % shards.size}`);
+        t.releaseShard(bytes);
+      });
+    }
+    assert.ok(s.sockets() <= 3, `${s.sockets()} sockets for 3 allowed`);
+    assert.equal(await codeOf(t.getPieceShard(s.url, CID, 99)), 'DDC_SHARD_NOT_FOUND');
+  } finally {
+    await t.close();
+    await s.close();
+  }
+});
+
+test('a node that closes idle sockets: the next GET goes out on a fresh one', async () => {
+  const bytes = randomBytes(200_000);
+  // Closes each socket shortly after its answer, as a node's keep-alive timeout does.
+  const s = await listen((req, res) => {
+    res.writeHead(200, { 'content-length': bytes.length });
+    res.end(bytes, () => setTimeout(() => req.socket.destroy(), 30));
+  });
+  const t = new UndiciTransport({ connections: 2 });
+  try {
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(Buffer.from(await t.getPieceShard(s.url, CID, 0)), bytes);
+      await new Promise((r) => setTimeout(r, 150)); // past the close
+    }
+    assert.equal(s.sockets(), 3, 'each GET after an idle close opened a socket');
+  } finally {
+    await t.close();
+    await s.close();
+  }
+});
+
+test('a kept-alive socket the node closed just as the next GET went out: sent again on a fresh one', async () => {
+  const bytes = randomBytes(100_000);
+  let answers = 0;
+  // The node closes the socket right after its first answer, without reading what came after it.
+  const s = await listen((req, res) => {
+    answers++;
+    res.writeHead(200, { 'content-length': bytes.length });
+    res.end(bytes, () => req.socket.destroy());
+  });
+  const t = new UndiciTransport({ connections: 1 });
+  try {
+    for (let i = 0; i < 5; i++) assert.deepEqual(Buffer.from(await t.getPieceShard(s.url, CID, 0)), bytes);
+    assert.equal(answers, 5);
+  } finally {
+    await t.close();
+    await s.close();
+  }
+});
+
+test('an answer in chunked coding is read the general way', async () => {
+  const bytes = randomBytes(300_000);
+  const s = await listen((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.write(bytes.subarray(0, 1000));
+    res.end(bytes.subarray(1000));
+  });
+  const t = new UndiciTransport();
+  try {
+    assert.deepEqual(Buffer.from(await t.getPieceShard(s.url, CID, 0)), bytes);
+  } finally {
+    await t.close();
+    await s.close();
+  }
+});
+
+test('an abort mid-answer rejects with DDC_ABORTED and the next GET works', async () => {
+  const bytes = randomBytes(400_000);
+  let stall = true;
+  const s = await listen((_req, res) => {
+    res.writeHead(200, { 'content-length': bytes.length });
+    if (stall) res.write(bytes.subarray(0, 1000)); // and never the rest
+    else res.end(bytes);
+  });
+  const t = new UndiciTransport({ connections: 1 });
+  try {
+    const ac = new AbortController();
+    const p = t.getPieceShard(s.url, CID, 0, ac.signal);
+    setTimeout(() => ac.abort(), 100);
+    assert.equal(await codeOf(p), 'DDC_ABORTED');
+    stall = false;
+    assert.deepEqual(Buffer.from(await t.getPieceShard(s.url, CID, 0)), bytes);
+  } finally {
+    await t.close();
+    await s.close();
+  }
+});
+
+test('a node that stops answering times out as unavailable', async () => {
+  const s = await listen(() => undefined); // reads the request, never answers
+  const t = new UndiciTransport({ headersTimeoutMs: 200, bodyTimeoutMs: 200 });
+  try {
+    assert.equal(await codeOf(t.getPieceShard(s.url, CID, 0)), 'DDC_NODE_UNAVAILABLE');
+  } finally {
+    await t.close();
+    await s.close();
+  }
+});
+
+test('a server that does not speak HTTP/1.1 is a bad response; one that is not there is unavailable', async () => {
+  const tcp: TcpServer = createTcpServer((sock) => {
+    sock.resume(); // reads, so that it sees the client hang up
+    sock.end('SSH-2.0-OpenSSH_9.2\r\n\r\n');
+  });
+  await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+  const { port } = tcp.address() as { port: number };
+  const t = new UndiciTransport();
+  try {
+    assert.equal(await codeOf(t.getPieceShard(`http://127.0.0.1:${port}`, CID, 0)), 'DDC_NODE_BAD_RESPONSE');
+    await new Promise<void>((r) => tcp.close(() => r()));
+    assert.equal(await codeOf(t.getPieceShard(`http://127.0.0.1:${port}`, CID, 0)), 'DDC_NODE_UNAVAILABLE');
+  } finally {
+    await t.close();
+  }
+});
