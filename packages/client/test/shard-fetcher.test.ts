@@ -31,13 +31,19 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
   };
 }
 
+/** As a node answers: JSON with its Content-Length (node/src/http/respond.ts). */
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
 function shardServer(shards: Map<number, Uint8Array>) {
   return listen((req, res) => {
     const index = Number(req.url!.split('/').pop());
     const bytes = shards.get(index);
     if (!bytes) {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'DDC_SHARD_NOT_FOUND', message: `no shard ${index} here` } }));
+      sendJson(res, 404, { code: 'DDC_SHARD_NOT_FOUND', message: `no shard ${index} here` });
       return;
     }
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
@@ -177,5 +183,102 @@ test('a server that does not speak HTTP/1.1 is a bad response; one that is not t
     assert.equal(await codeOf(t.getPieceShard(`http://127.0.0.1:${port}`, CID, 0)), 'DDC_NODE_UNAVAILABLE');
   } finally {
     await t.close();
+  }
+});
+
+function putServer(onRequest?: (req: IncomingMessage, body: Buffer) => { status: number; json: unknown; early?: boolean } | undefined, chunked = false) {
+  const stored = new Map<string, Buffer>();
+  let requests = 0;
+  return listen((req, res) => {
+    requests++;
+    const early = onRequest?.(req, Buffer.alloc(0));
+    if (early?.early) {
+      // Answers before the body is in, as a node refusing an oversized shard does.
+      sendJson(res, early.status, early.json);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const id = req.url!.split('?')[0]!.split('/').pop()!;
+      const created = !stored.has(id);
+      stored.set(id, body);
+      const answer = onRequest?.(req, body) ?? { status: created ? 201 : 200, json: { id, created } };
+      if (!chunked) return sendJson(res, answer.status, answer.json);
+      res.writeHead(answer.status, { 'content-type': 'application/json' }); // no length: chunked
+      res.end(JSON.stringify(answer.json));
+    });
+  }).then((s) => ({ ...s, stored, requests: () => requests }));
+}
+
+test('PUTs send their bytes, headers and query, and report created or not', async () => {
+  const seen: { url: string; auth: string | undefined; type: string | undefined }[] = [];
+  const s = await putServer((req, body) => {
+    if (body.length > 0) seen.push({ url: req.url!, auth: req.headers['x-ddc-signature'] as string | undefined, type: req.headers['content-type'] });
+    return undefined;
+  });
+  const t = new UndiciTransport({ connections: 2 });
+  try {
+    const shards = Array.from({ length: 6 }, (_, i) => randomBytes(1000 + i * 100_000));
+    const first = await Promise.all(shards.map((b, i) => t.putShard(s.url, `id${i}`, b, undefined, { 'x-ddc-signature': `sig${i}` }, 'refs=1,2')));
+    assert.deepEqual(first, shards.map(() => ({ created: true })));
+    assert.deepEqual(await t.putShard(s.url, 'id0', shards[0]!), { created: false });
+    shards.forEach((b, i) => assert.deepEqual(s.stored.get(`id${i}`), b));
+    assert.ok(seen.every((x) => x.url.endsWith('?refs=1,2') || x.url === '/v1/shards/id0'));
+    assert.ok(seen.filter((x) => x.auth).every((x) => x.auth === `sig${x.url.split('?')[0]!.slice(-1)}`));
+    assert.ok(seen.every((x) => x.type === 'application/octet-stream'));
+    assert.ok(s.sockets() <= 2, `${s.sockets()} sockets for 2 allowed`);
+  } finally {
+    await t.close();
+    await s.close();
+  }
+});
+
+test('a PUT refused before its body is read gives the node error, and the next PUT is whole', async () => {
+  let refuse = true;
+  const s = await putServer(() => (refuse ? { status: 413, json: { code: 'DDC_TOO_LARGE', message: 'the shard is too large' }, early: true } : undefined));
+  const t = new UndiciTransport({ connections: 1 });
+  try {
+    const big = randomBytes(3_000_000);
+    assert.equal(await codeOf(t.putShard(s.url, 'big', big)), 'DDC_TOO_LARGE');
+    refuse = false;
+    const small = randomBytes(50_000);
+    assert.deepEqual(await t.putShard(s.url, 'small', small), { created: true });
+    assert.deepEqual(s.stored.get('small'), small, 'the refused body did not bleed into the next request');
+  } finally {
+    await t.close();
+    await s.close();
+  }
+});
+
+test('a header that would split the request is never written as two', async () => {
+  const heard: string[] = [];
+  const s = await putServer((req) => {
+    heard.push(...Object.keys(req.headers));
+    return undefined;
+  });
+  const t = new UndiciTransport();
+  try {
+    await codeOf(t.putShard(s.url, 'x', randomBytes(10), undefined, { 'x-ddc-signature': 'a\r\nx-evil: 1' }));
+    assert.ok(!heard.includes('x-evil'));
+  } finally {
+    await t.close();
+    await s.close();
+  }
+});
+
+test('a PUT answered in chunked coding is not sent twice: the status says whether it was created', async () => {
+  const s = await putServer(undefined, true);
+  const t = new UndiciTransport();
+  try {
+    const bytes = randomBytes(100_000);
+    assert.deepEqual(await t.putShard(s.url, 'c', bytes), { created: true });
+    assert.deepEqual(await t.putShard(s.url, 'c', bytes), { created: false });
+    assert.equal(s.requests(), 2);
+    assert.deepEqual(s.stored.get('c'), bytes);
+  } finally {
+    await t.close();
+    await s.close();
   }
 });

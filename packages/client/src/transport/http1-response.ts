@@ -21,8 +21,12 @@ export interface ResponseHead {
 export type Http1ResponseErrorKind = 'malformed' | 'unsupported' | 'too-large';
 
 export class Http1ResponseError extends Error {
-  constructor(readonly kind: Http1ResponseErrorKind, message: string) {
+  /** The answer's status, when its status line was read. */
+  status: number | undefined;
+
+  constructor(readonly kind: Http1ResponseErrorKind, message: string, status?: number) {
     super(message);
+    this.status = status;
     this.name = 'Http1ResponseError';
   }
 }
@@ -57,11 +61,11 @@ export function parseResponseHead(text: string): ResponseHead {
     }
     if (!headers.has(key)) headers.set(key, value);
   }
-  if (status < 200) throw new Http1ResponseError('unsupported', `an interim ${status} answer`);
-  if (headers.has('transfer-encoding')) throw new Http1ResponseError('unsupported', `a body in Transfer-Encoding ${headers.get('transfer-encoding')}`);
+  if (status < 200) throw new Http1ResponseError('unsupported', `an interim ${status} answer`, status);
+  if (headers.has('transfer-encoding')) throw new Http1ResponseError('unsupported', `a body in Transfer-Encoding ${headers.get('transfer-encoding')}`, status);
   if (contentLength === undefined) {
     if (status === 204 || status === 304) contentLength = 0;
-    else throw new Http1ResponseError('unsupported', 'an answer without Content-Length');
+    else throw new Http1ResponseError('unsupported', 'an answer without Content-Length', status);
   }
   const connection = (headers.get('connection') ?? '').toLowerCase().split(',').map((s) => s.trim());
   const keepAlive = minor === '1' ? !connection.includes('close') : connection.includes('keep-alive');

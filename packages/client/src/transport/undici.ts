@@ -96,6 +96,29 @@ export class UndiciTransport implements Transport {
   async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>, query?: string): Promise<{ created: boolean }> {
     const path = `/v1/shards/${id}${query ? `?${query}` : ''}`;
     const url = baseUrl + path;
+    const origin = this.fetcher?.originOf(baseUrl);
+    if (origin) {
+      try {
+        const r = await this.fetcher!.request(
+          origin,
+          { method: 'PUT', path, headers: { ...headers, 'content-type': 'application/octet-stream' }, body: bytes },
+          (h) => {
+            if (h.contentLength > MAX_ANSWER_TEXT) throw new Http1ResponseError('too-large', `an answer of ${h.contentLength} bytes to a shard PUT`);
+            return new Uint8Array(h.contentLength);
+          },
+          signal,
+        );
+        const text = new TextDecoder().decode(r.body);
+        if (r.head.status >= 300) throw errorFromResponse(r.head.status, text, url);
+        return { created: (JSON.parse(text) as { created?: boolean }).created === true };
+      } catch (cause) {
+        if (!(cause instanceof FetchFallback)) throw this.fetchError(cause, url, signal);
+        // The node stored it and answered in a form this reader does not take: its status says
+        // what the JSON would (201 created, 200 already held). Sending again would say 200.
+        const st = cause.answeredStatus;
+        if (st === 200 || st === 201) return { created: st === 201 };
+      }
+    }
     const res = await this.call(baseUrl, path, 'PUT', signal, bytes, headers);
     try {
       const body = (await res.body.json()) as { created?: boolean };
@@ -116,15 +139,17 @@ export class UndiciTransport implements Transport {
     const origin = this.fetcher?.originOf(baseUrl);
     if (origin) {
       try {
-        const { head, body } = await this.fetcher!.get(origin, path, (h) => (h.status === 200 && pooledSize(h.contentLength) ? this.shardPool.take(h.contentLength) : new Uint8Array(h.contentLength)), signal);
+        const { head, body } = await this.fetcher!.request(
+          origin,
+          { method: 'GET', path, headers: { accept: 'application/octet-stream' } },
+          (h) => (h.status === 200 && pooledSize(h.contentLength) ? this.shardPool.take(h.contentLength) : new Uint8Array(h.contentLength)),
+          signal,
+        );
         if (head.status >= 300) throw errorFromResponse(head.status, new TextDecoder().decode(body), url);
         return body;
       } catch (cause) {
         // An answer the fetcher does not read itself (a transfer coding, say) goes the general way below.
-        if (cause instanceof Http1ResponseError && !signal?.aborted) {
-          throw new DdcError('DDC_NODE_BAD_RESPONSE', `${url} answered something that is not HTTP/1.1: ${cause.message}`, { cause, hint: 'Check that the URL points at a DDC node' });
-        }
-        if (!(cause instanceof FetchFallback)) throw networkError(cause, url, signal);
+        if (!(cause instanceof FetchFallback)) throw this.fetchError(cause, url, signal);
       }
     }
     const res = await this.call(baseUrl, path, 'GET', signal);
@@ -147,6 +172,15 @@ export class UndiciTransport implements Transport {
       throw networkError(cause, baseUrl + path, signal);
     }
     return decodeBatchResponse(body, wants.length);
+  }
+
+  /** A fetcher failure as the DdcError undici's path would give. */
+  private fetchError(cause: unknown, url: string, signal?: AbortSignal): DdcError {
+    if (cause instanceof Http1ResponseError && !signal?.aborted) {
+      return new DdcError('DDC_NODE_BAD_RESPONSE', `${url} answered something that is not HTTP/1.1: ${cause.message}`, { cause, hint: 'Check that the URL points at a DDC node' });
+    }
+    if (cause instanceof SyntaxError) return new DdcError('DDC_NODE_BAD_RESPONSE', `${url} answered with a body that is not JSON`, { cause });
+    return networkError(cause, url, signal);
   }
 
   releaseShard(bytes: Uint8Array): void {
@@ -177,6 +211,8 @@ export class UndiciTransport implements Transport {
  */
 const MIN_POOLED_BODY = 64 * 1024;
 const MAX_POOLED_BODY = 16 * 1024 * 1024;
+/** A PUT's answer is a line of JSON; a longer one is refused (the reader's array must hold all of it). */
+const MAX_ANSWER_TEXT = 64 * 1024;
 
 function pooledSize(length: number): boolean {
   return Number.isSafeInteger(length) && length >= MIN_POOLED_BODY && length <= MAX_POOLED_BODY;
