@@ -21,12 +21,8 @@ export interface ResponseHead {
 export type Http1ResponseErrorKind = 'malformed' | 'unsupported' | 'too-large';
 
 export class Http1ResponseError extends Error {
-  /** The answer's status, when its status line was read. */
-  status: number | undefined;
-
-  constructor(readonly kind: Http1ResponseErrorKind, message: string, status?: number) {
+  constructor(readonly kind: Http1ResponseErrorKind, message: string, /** The answer's status, when its status line was read. */ readonly status?: number) {
     super(message);
-    this.status = status;
     this.name = 'Http1ResponseError';
   }
 }

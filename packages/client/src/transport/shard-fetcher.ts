@@ -209,7 +209,7 @@ export class ShardFetcher {
       try {
         return await this.once(origin, head, req.body, bodyFor, signal);
       } catch (e) {
-        // Only a request that never reached the node is sent again (a GET, so safe either way).
+        // Only a request that never reached the node is sent again (GET and PUT are idempotent, so safe either way).
         if (e instanceof StaleConnection && attempt < 2 && !signal?.aborted) continue;
         throw e instanceof StaleConnection ? e.original : e;
       }

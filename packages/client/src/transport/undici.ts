@@ -1,6 +1,7 @@
 /**
  * Node transport on undici: a keep-alive pool per node, by the storage-core issue's measurement about twice the throughput of
- * fetch for 1 MiB bodies. Node only (imported by the Node entry).
+ * fetch for 1 MiB bodies. Shard GETs and PUTs to http: nodes take the transport's own sockets
+ * instead (shard-fetcher.ts). Node only (imported by the Node entry).
  */
 import { Agent } from 'undici';
 import { DdcError, decodeBatchResponse, encodeBatchRequest, type BatchEntry, type BatchWant } from '@ddc/core';
@@ -19,10 +20,10 @@ export interface UndiciTransportOptions {
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
   /**
-   * Shard GETs to http: nodes over the transport's own sockets that read into one reused
-   * buffer (shard-fetcher.ts) instead of undici's; default true.
+   * Shard GETs and PUTs to http: nodes over the transport's own sockets that read into one
+   * reused buffer (shard-fetcher.ts) instead of undici's; default true.
    */
-  fastShardReads?: boolean;
+  fastShardRequests?: boolean;
 }
 
 export class UndiciTransport implements Transport {
@@ -32,7 +33,7 @@ export class UndiciTransport implements Transport {
 
   constructor(options: UndiciTransportOptions = {}) {
     this.shardPool = new BufferPool(options.pooledShards ?? 64);
-    if (options.fastShardReads !== false) {
+    if (options.fastShardRequests !== false) {
       this.fetcher = new ShardFetcher({
         connections: options.connections ?? 16,
         connectTimeoutMs: 5_000,
@@ -108,7 +109,7 @@ export class UndiciTransport implements Transport {
           },
           signal,
         );
-        const text = new TextDecoder().decode(r.body);
+        const text = answerText.decode(r.body);
         if (r.head.status >= 300) throw errorFromResponse(r.head.status, text, url);
         return { created: (JSON.parse(text) as { created?: boolean }).created === true };
       } catch (cause) {
@@ -145,7 +146,7 @@ export class UndiciTransport implements Transport {
           (h) => (h.status === 200 && pooledSize(h.contentLength) ? this.shardPool.take(h.contentLength) : new Uint8Array(h.contentLength)),
           signal,
         );
-        if (head.status >= 300) throw errorFromResponse(head.status, new TextDecoder().decode(body), url);
+        if (head.status >= 300) throw errorFromResponse(head.status, answerText.decode(body), url);
         return body;
       } catch (cause) {
         // An answer the fetcher does not read itself (a transfer coding, say) goes the general way below.
@@ -213,6 +214,8 @@ const MIN_POOLED_BODY = 64 * 1024;
 const MAX_POOLED_BODY = 16 * 1024 * 1024;
 /** A PUT's answer is a line of JSON; a longer one is refused (the reader's array must hold all of it). */
 const MAX_ANSWER_TEXT = 64 * 1024;
+/** Answer bodies as text; lenient, as undici's text() is, so that a garbled error body still reports its status. */
+const answerText = new TextDecoder();
 
 function pooledSize(length: number): boolean {
   return Number.isSafeInteger(length) && length >= MIN_POOLED_BODY && length <= MAX_POOLED_BODY;

@@ -93,17 +93,11 @@ function sendWholeFile(ctx: NodeContext, res: ServerResponse, id: string, meta: 
   return new Promise((resolve, reject) => {
     const buf = ctx.store.takeReadBuffer(meta.length);
     readWhole(ctx.store.filePath(id), buf, (e, got) => {
-      if (e) {
-        ctx.store.releaseBytes(buf);
-        return reject(e.code === 'ENOENT' ? shardNotFound(id) : e);
-      }
-      // Content-Length is promised up front, so a file cut short on disk cannot be served.
-      if (got! < meta.length) {
-        ctx.store.releaseBytes(buf);
-        return reject(shardCorrupt(id, new Error(`the file holds ${got} of ${meta.length} bytes`)));
-      }
-      if (res.destroyed) {
-        ctx.store.releaseBytes(buf);
+      if (e || got! < meta.length || res.destroyed) {
+        ctx.store.releaseBytes(buf); // nothing was sent from it
+        if (e) return reject(e.code === 'ENOENT' ? shardNotFound(id) : e);
+        // Content-Length is promised up front, so a file cut short on disk cannot be served.
+        if (got! < meta.length) return reject(shardCorrupt(id, new Error(`the file holds ${got} of ${meta.length} bytes`)));
         return resolve();
       }
       res.writeHead(200, shardHeaders(id, meta));

@@ -55,7 +55,7 @@ export class PieceStore implements UploadSink {
   /**
    * Memory for whole-shard reads (serving, repair, scrub's mending), reused once its reader gives
    * it back (releaseBytes): a fresh 256 KiB array per read costs page faults, and V8 starts a
-   * full mark-compact for about every 64 MiB of new array memory (measured: one every ~0.2 s
+   * full mark-compact for every few tens of MiB of new array memory (measured: one every ~0.2 s
    * per node during a repair that allocated per shard).
    */
   private readonly readBuffers = new BufferPool(32);

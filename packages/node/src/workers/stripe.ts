@@ -125,7 +125,7 @@ export interface RebuildOutcome {
   failures: SourceFailure[];
   /** Whether k good sources were in hand (failures of sources replaced by others are then routine). */
   enough: boolean;
-  /** Gives every loaded source back to its candidate; call once the rebuilt shards are all that is read. */
+  /** Gives every source loaded so far back to its candidate; call once the rebuilt shards are all that is read. */
   releaseSources(): void;
 }
 
@@ -158,19 +158,9 @@ export async function gatherAndRebuild(
       return bytes;
     },
   }));
-  let released = false;
   const releaseSources = (): void => {
-    if (released) return;
-    released = true;
-    for (const { candidate, bytes } of fetched.values()) candidate.release?.(bytes);
+    for (const { candidate, bytes } of fetched.splice(0)) candidate.release?.(bytes);
   };
-  let first;
-  try {
-    first = await gatherShards(recorded, reference.k, sameStripe(reference), signal, have);
-  } catch (e) {
-    releaseSources();
-    throw e;
-  }
   const attempt = (shards: ReadonlyMap<number, VerifiedShard>, failures: SourceFailure[]): RebuildOutcome => {
     const enough = shards.size >= reference.k;
     try {
@@ -179,33 +169,33 @@ export async function gatherAndRebuild(
       return { rebuilt: undefined, error: asDdcError(e), failures, enough, releaseSources };
     }
   };
-  const optimistic = attempt(first.shards, first.failures);
-  if (optimistic.error?.code !== 'DDC_SHARD_ROOT_MISMATCH') return optimistic;
-  // A source lied: find it by verifying each one, then fill its place from the other candidates.
-  signal?.throwIfAborted();
-  const verify = checkAgainst(reference);
-  const shards = new Map(first.shards);
-  const failures = [...first.failures];
-  const tried = new Set<SourceCandidate>();
-  for (const { candidate, index, bytes } of fetched) {
-    tried.add(candidate);
-    if (!shards.has(index) || have.has(index)) continue;
-    try {
-      shards.set(index, verify(bytes, index));
-    } catch (err) {
-      shards.delete(index);
-      failures.push({ index, from: candidate.from, error: asDdcError(err) });
-    }
-  }
-  for (const f of first.failures) for (const c of candidates) if (c.index === f.index && c.from === f.from) tried.add(c);
-  let rest;
   try {
-    rest = await gatherShards(recorded.filter((_, i) => !tried.has(candidates[i]!)), reference.k, verify, signal, shards);
+    const first = await gatherShards(recorded, reference.k, sameStripe(reference), signal, have);
+    const optimistic = attempt(first.shards, first.failures);
+    if (optimistic.error?.code !== 'DDC_SHARD_ROOT_MISMATCH') return optimistic;
+    // A source lied: find it by verifying each one, then fill its place from the other candidates.
+    signal?.throwIfAborted();
+    const verify = checkAgainst(reference);
+    const shards = new Map(first.shards);
+    const failures = [...first.failures];
+    const tried = new Set<SourceCandidate>();
+    for (const { candidate, index, bytes } of fetched) {
+      tried.add(candidate);
+      if (!shards.has(index) || have.has(index)) continue;
+      try {
+        shards.set(index, verify(bytes, index));
+      } catch (err) {
+        shards.delete(index);
+        failures.push({ index, from: candidate.from, error: asDdcError(err) });
+      }
+    }
+    for (const f of first.failures) for (const c of candidates) if (c.index === f.index && c.from === f.from) tried.add(c);
+    const rest = await gatherShards(recorded.filter((_, i) => !tried.has(candidates[i]!)), reference.k, verify, signal, shards);
+    return attempt(rest.shards, [...failures, ...rest.failures]);
   } catch (e) {
-    releaseSources();
+    releaseSources(); // aborted: no outcome carries them back
     throw e;
   }
-  return attempt(rest.shards, [...failures, ...rest.failures]);
 }
 
 /**
