@@ -37,7 +37,7 @@ export interface NodeConfig {
   port: number;
   /** Largest request body: the largest v1 shard with its header. Default 16 MiB + 64 KiB. */
   maxShardBytes: number;
-  /** Shards at most this many bytes (header included) live inside LMDB; larger ones are files. Default 64 KiB + 4 KiB. */
+  /** Shards at most this many bytes (header included) live inside LMDB; larger ones are files. Default 528 KiB (512 KiB + 16 KiB). */
   inlineThreshold: number;
   /** PUTs running at once. Default 32. */
   maxConcurrentWrites: number;
@@ -86,7 +86,10 @@ export const NODE_CONFIG_DEFAULTS = {
   host: '127.0.0.1',
   port: 0,
   maxShardBytes: 16 * 1024 * 1024 + 64 * 1024,
-  inlineThreshold: 64 * 1024 + 4 * 1024,
+  // The shards of a 1 MiB piece for any k >= 2 (256 KiB + header at k = 4) commit inside LMDB:
+  // concurrent PUTs share one transaction and one fsync, where a file each cost an inode, a rename
+  // and two fsyncs (measured: put +15-30%, repair +10-25%; docs/BENCHMARKS.md).
+  inlineThreshold: 512 * 1024 + 16 * 1024,
   maxConcurrentWrites: 32,
   maxQueuedWrites: 256,
   requestTimeoutMs: 120_000,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { startNode } from '../src/index.js';
-import { json, makeShard, nodeConfig, putShard, rawRequest, startTestNode, storedFiles, waitFor } from './helpers.js';
+import { FILE_PIECE, json, makeShard, nodeConfig, putShard, rawRequest, startTestNode, storedFiles, waitFor } from './helpers.js';
 
 async function writes(url: string): Promise<{ running: number; queued: number }> {
   return json(await rawRequest(`${url}/info`)).writes as { running: number; queued: number };
@@ -57,7 +57,7 @@ describe('write admission and shutdown', () => {
   it('concurrent PUTs of one shard store it once, intact', async () => {
     const t = await startTestNode();
     try {
-      for (const s of [makeShard(2000), makeShard(400_000)]) {
+      for (const s of [makeShard(2000), makeShard(FILE_PIECE)]) {
         const results = await Promise.all(Array.from({ length: 8 }, () => putShard(t.node.url, s)));
         const statuses = results.map((r) => r.status).sort();
         assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 200, 201]);

@@ -104,7 +104,7 @@ describe('node config parsing (property)', () => {
       const config = await loadNodeConfig(file);
       assert.equal(config.dataDir, resolve(dir.path, 'store'));
       assert.equal(config.maxShardBytes, 16 * 1024 * 1024 + 64 * 1024);
-      assert.equal(config.inlineThreshold, 68 * 1024);
+      assert.equal(config.inlineThreshold, 528 * 1024);
       await writeFile(file, '{"version":1,');
       await assert.rejects(loadNodeConfig(file), (e: unknown) => isDdcError(e, 'DDC_INVALID_CONFIG'));
       await assert.rejects(loadNodeConfig(join(dir.path, 'missing.json')), (e: unknown) => isDdcError(e, 'DDC_INVALID_CONFIG'));

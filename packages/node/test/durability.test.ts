@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, open, readFile, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeShardHeader, fromHex, isDdcError, rootFromProof, shardRoot, toHex, verifyShard } from '@ddc/core';
 import { startNode, type ChallengeAnswer } from '../src/index.js';
-import { exists, json, makeShard, nodeConfig, putShard, rawRequest, startTestNode, storedFiles, tempDir, waitFor } from './helpers.js';
+import { damageStoredShard, exists, FILE_PIECE, json, makeShard, nodeConfig, putShard, rawRequest, startTestNode, storedFiles, tempDir, waitFor } from './helpers.js';
 
 const silent = { log: () => undefined };
 
@@ -19,7 +19,7 @@ describe('the store across restarts', () => {
   it('keeps data across a restart', async () => {
     const t = await startTestNode();
     const small = makeShard(3000);
-    const large = makeShard(500_000);
+    const large = makeShard(FILE_PIECE);
     try {
       for (const s of [small, large]) assert.equal((await putShard(t.node.url, s)).status, 201);
       await t.node.close();
@@ -96,7 +96,7 @@ describe('the store across restarts', () => {
 
   it('writes the format marker, drops temp files and sweeps orphan shard files at open', async () => {
     const t = await startTestNode();
-    const kept = makeShard(200_000);
+    const kept = makeShard(FILE_PIECE);
     try {
       assert.equal((await putShard(t.node.url, kept)).status, 201);
       await t.node.close();
@@ -122,15 +122,12 @@ describe('the store across restarts', () => {
 });
 
 describe('damaged and lying reads', () => {
-  it('serves a shard damaged on disk as it is (the client catches it); ?verify=1 and challenges catch it too', async () => {
+  for (const where of ['file', 'inline'] as const) it(`serves a shard damaged on disk (${where}) as it is (the client catches it); ?verify=1 and challenges catch it too`, async () => {
     const t = await startTestNode();
-    const s = makeShard(200_000);
+    const s = makeShard(where === 'file' ? FILE_PIECE : 200_000);
     try {
       await putShard(t.node.url, s);
-      const file = join(t.dataDir, 'shards', s.id.slice(0, 2), s.id);
-      const fh = await open(file, 'r+');
-      await fh.write(Buffer.from([0xff ^ s.bytes[100_000]!]), 0, 1, 100_000);
-      await fh.close();
+      assert.equal(await damageStoredShard(t.dataDir, s), where);
 
       const r = await rawRequest(`${t.node.url}/v1/shards/${s.id}`);
       assert.equal(r.status, 200);
@@ -140,14 +137,16 @@ describe('damaged and lying reads', () => {
       assert.equal(checked.status, 500);
       assert.equal(json(checked).code, 'DDC_SHARD_CORRUPT');
 
-      const leaf = Math.floor((100_000 - (s.bytes.length - s.header.shardLength)) / 16384);
+      const leaf = Math.floor((s.header.shardLength - 1) / 16384); // the last byte was flipped
       const a = json(await rawRequest(`${t.node.url}/v1/shards/${s.id}/challenge?leaf=${leaf}`)) as unknown as ChallengeAnswer;
       assert.ok(!challengeVerifies(a, s.id));
 
-      await truncate(file, 1000);
-      const cut = await rawRequest(`${t.node.url}/v1/shards/${s.id}`);
-      assert.equal(cut.status, 500);
-      assert.equal(json(cut).code, 'DDC_SHARD_CORRUPT');
+      if (where === 'file') {
+        await truncate(join(t.dataDir, 'shards', s.id.slice(0, 2), s.id), 1000);
+        const cut = await rawRequest(`${t.node.url}/v1/shards/${s.id}`);
+        assert.equal(cut.status, 500);
+        assert.equal(json(cut).code, 'DDC_SHARD_CORRUPT');
+      }
     } finally {
       await t.cleanup();
     }

@@ -13,7 +13,7 @@ import {
 } from '@ddc/core';
 import type { Membership } from '@ddc/client';
 import { loadNodeConfig, parseNodeConfig, startNode, REPAIR_DEFAULTS, SCRUB_DEFAULTS, type RepairRunSummary, type RunningNode } from '../src/index.js';
-import { json, makeStripe, putShard, randomBytes, rawRequest, startTestNode, tempDir, type TestNode } from './helpers.js';
+import { damageStoredShard, json, makeStripe, putShard, randomBytes, rawRequest, startTestNode, tempDir, type TestNode } from './helpers.js';
 
 const silent = () => undefined;
 
@@ -168,10 +168,7 @@ describe('repair, rebalance and scrub in one process', () => {
     const homes = placeStripe(stripe[0]!.header.pieceCid.bytes, view.nodes, 4);
     for (const i of [0, 1, 2]) assert.equal((await putShard(homes[i]!.url, stripe[i]!)).status, 201);
     const lead = byId(homes[0]!.id);
-    const file = join(lead.dataDir, 'shards', stripe[0]!.id.slice(0, 2), stripe[0]!.id);
-    const bad = Buffer.from(stripe[0]!.bytes);
-    bad[bad.length - 1]! ^= 1;
-    await writeFile(file, bad);
+    await damageStoredShard(lead.dataDir, stripe[0]!);
     const first = await run(lead);
     assert.equal(first.quarantined, 1);
     assert.equal(first.shardsRepaired, 0);
@@ -217,10 +214,7 @@ describe('repair, rebalance and scrub in one process', () => {
     const homes = placeStripe(stripe[0]!.header.pieceCid.bytes, view.nodes, 4);
     for (const [i, h] of homes.entries()) assert.equal((await putShard(h.url, stripe[i]!)).status, 201);
     const victim = byId(homes[1]!.id);
-    const file = join(victim.dataDir, 'shards', stripe[1]!.id.slice(0, 2), stripe[1]!.id);
-    const bad = Buffer.from(stripe[1]!.bytes);
-    bad[bad.length - 10]! ^= 1;
-    await writeFile(file, bad);
+    await damageStoredShard(victim.dataDir, stripe[1]!);
     const r = await post(`${victim.url}/v1/scrub/run`);
     assert.equal(r.status, 200);
     const pass = json(r) as { bad: number; repaired: number; findings: { id: string; repaired: boolean; quarantined: string }[] };

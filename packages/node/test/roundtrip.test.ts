@@ -15,7 +15,7 @@ import {
   type EncodedShard,
 } from '@ddc/core';
 import type { ChallengeAnswer } from '../src/index.js';
-import { exists, json, makeShard, makeStripe, putShard, rawRequest, startTestNode, storedFiles, type TestNode } from './helpers.js';
+import { exists, FILE_PIECE, json, makeShard, makeStripe, putShard, rawRequest, startTestNode, storedFiles, type TestNode } from './helpers.js';
 
 describe('shard round trips', () => {
   let t: TestNode;
@@ -25,7 +25,7 @@ describe('shard round trips', () => {
   before(async () => {
     t = await startTestNode();
     small = makeShard(4096);
-    large = makeShard(300_000); // 19 leaves, above the inline threshold
+    large = makeShard(FILE_PIECE); // 37 leaves, above the inline threshold
   });
   after(() => t.cleanup());
 

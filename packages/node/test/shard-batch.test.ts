@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import {
   MAX_BATCH_REQUEST_BYTES, MAX_BATCH_RESPONSE_BYTES, MAX_BATCH_SHARDS, decodeBatchResponse, encodeBatchRequest, type BatchWant, type EncodedShard,
 } from '@ddc/core';
-import { json, makeShard, makeStripe, putShard, rawRequest, startTestNode, type TestNode } from './helpers.js';
+import { FILE_PIECE, json, makeShard, makeStripe, putShard, rawRequest, startTestNode, type TestNode } from './helpers.js';
 
 function want(s: EncodedShard): BatchWant {
   return { cid: s.header.pieceCid.toString(), index: s.header.index };
@@ -24,7 +24,7 @@ describe('batched shard reads', () => {
   before(async () => {
     t = await startTestNode();
     small = makeShard(4096);
-    onDisk = makeShard(300_000);
+    onDisk = makeShard(FILE_PIECE);
     stripe = makeStripe(8192, 2, 1);
     for (const s of [small, onDisk, stripe[1]!]) assert.ok((await putShard(t.node.url, s)).status < 300);
   });
@@ -51,7 +51,7 @@ describe('batched shard reads', () => {
   });
 
   it('a shard file gone from disk comes back not-found, and the rest of the batch is still served', async () => {
-    const gone = makeShard(200_000);
+    const gone = makeShard(FILE_PIECE);
     assert.equal((await putShard(t.node.url, gone)).status, 201);
     await rm(`${t.dataDir}/shards/${gone.id.slice(0, 2)}/${gone.id}`);
     const r = await batch(t.node.url, encodeBatchRequest([want(gone), want(small)]));

@@ -66,6 +66,33 @@ describe('PieceStore', () => {
     }
   });
 
+  it('inline reads are copies: intact after later writes and deletes, pooled once given back, header-only on request', async () => {
+    const dir = await tempDir();
+    const store = await PieceStore.open({ ...options(join(dir.path, 'data')), inlineThreshold: 528 * 1024 });
+    try {
+      // Sizes on both sides of lmdb-js's reused read buffer (small values) and its map views (large ones).
+      const shards = [makeShard(1000), makeShard(70_000), makeShard(256 * 1024), makeShard(512 * 1024)];
+      for (const s of shards) assert.equal((await store.putBytes(s.bytes, s.id)).created, true);
+      for (const s of shards) assert.equal(store.meta(s.id)!.location, 'inline');
+      const read = shards.map((s) => store.inlineBytes(s.id)!);
+      // Writes and deletes after the reads must not reach the copies (LMDB may reuse freed pages).
+      const others = Array.from({ length: 6 }, () => makeShard(256 * 1024));
+      for (const o of others) await store.putBytes(o.bytes, o.id);
+      for (const o of others) await store.delete(o.id);
+      for (const [i, s] of shards.entries()) sameBytes(read[i]!, s.bytes);
+      const head = await store.readShard(shards[2]!.id, undefined, 100);
+      sameBytes(head, shards[2]!.bytes.subarray(0, 100));
+      // Given back, a large copy is handed out again for the next read of that size.
+      store.releaseBytes(read[2]!);
+      const again = store.inlineBytes(shards[2]!.id)!;
+      assert.equal(again.buffer, read[2]!.buffer);
+      sameBytes(again, shards[2]!.bytes);
+    } finally {
+      await store.close();
+      await dir.remove();
+    }
+  });
+
   it('close() waits for commits under way', async () => {
     const dir = await tempDir();
     const dataDir = join(dir.path, 'data');

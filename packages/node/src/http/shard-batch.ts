@@ -35,6 +35,7 @@ export async function serveShardBatch(ctx: NodeContext, req: IncomingMessage, re
   );
   const out = Buffer.allocUnsafe(batchResponseSize(entries));
   encodeBatchResponse(entries, out);
+  for (const e of entries) ctx.store.releaseBytes(e.bytes); // copied into `out`
   if (res.destroyed) return;
   res.writeHead(200, ['content-type', 'application/octet-stream', 'content-length', String(out.length), 'cache-control', 'no-store']);
   res.end(out);

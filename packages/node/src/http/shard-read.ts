@@ -62,7 +62,8 @@ export async function serveShard(ctx: NodeContext, res: ServerResponse, id: stri
     const bytes = ctx.store.inlineBytes(id);
     if (!bytes) throw shardNotFound(id); // deleted since the lookup
     res.writeHead(200, shardHeaders(id, meta));
-    res.end(bytes);
+    // As with a whole file (below): the pooled copy is free once the socket has sent it.
+    res.end(bytes, () => ctx.store.releaseBytes(bytes));
     return;
   }
   if (meta.length <= WHOLE_READ_MAX) return sendWholeFile(ctx, res, id, meta);

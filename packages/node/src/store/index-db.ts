@@ -70,9 +70,21 @@ export class ShardIndex {
     return this.shards.getBinaryFast(id) !== undefined;
   }
 
-  /** A copy of an inline shard's bytes (safe to hand to a socket). */
-  getInline(id: string): Buffer | undefined {
-    return this.inline.getBinary(id);
+  /**
+   * An inline shard's first `length` bytes (all of them by default), copied into an array from
+   * `alloc`; undefined if it is not inline. LMDB hands out a large value as a view of its memory
+   * map, good only until a later write reuses those pages: the copy is made here, synchronously,
+   * so the caller may keep it, send it, or give it back to a pool.
+   */
+  readInline(id: string, alloc: (length: number) => Uint8Array, length?: number): Uint8Array | undefined {
+    const view = this.inline.getBinaryFast(id);
+    if (view === undefined) return undefined;
+    // A small value comes in lmdb-js's reused buffer, longer than the value: its `length` says how
+    // much is the value, the array itself does not (so always copy a subarray).
+    const n = Math.min(length ?? view.length, view.length);
+    const out = alloc(n);
+    out.set(view.subarray(0, n));
+    return out;
   }
 
   /** Adds a shard (and `claims` on it) unless its id is already there; resolves once the commit is on disk. */

@@ -204,7 +204,7 @@ export class PieceStore implements UploadSink {
       this.idLocks.run(id, async () => {
         const meta = this.index.get(id);
         if (!meta) return undefined;
-        const inline = meta.location === 'inline' ? this.index.getInline(id) : undefined;
+        const inline = meta.location === 'inline' ? this.index.readInline(id, (n) => Buffer.allocUnsafe(n)) : undefined;
         await this.index.remove(id, meta);
         await mkdir(this.quarantineDir, { recursive: true });
         const path = join(this.quarantineDir, `${id}.${Date.now()}`);
@@ -227,9 +227,12 @@ export class PieceStore implements UploadSink {
     return this.index.get(id);
   }
 
-  /** The bytes of an inline shard (a copy), or undefined if it is not inline. */
-  inlineBytes(id: string): Buffer | undefined {
-    return this.index.getInline(id);
+  /**
+   * The bytes of an inline shard (a copy, from the read pool once 64 KiB or more: give it back with
+   * releaseBytes when nothing reads it any more), or undefined if it is not inline.
+   */
+  inlineBytes(id: string): Uint8Array | undefined {
+    return this.index.readInline(id, (n) => this.takeReadBuffer(n));
   }
 
   filePath(id: string): string {
@@ -254,9 +257,9 @@ export class PieceStore implements UploadSink {
     if (!meta) throw shardNotFound(id);
     const want = Math.min(length ?? meta.length, meta.length);
     if (meta.location === 'inline') {
-      const bytes = this.inlineBytes(id);
+      const bytes = this.index.readInline(id, (n) => this.takeReadBuffer(n), want);
       if (!bytes) throw shardNotFound(id);
-      return want < bytes.length ? bytes.subarray(0, want) : bytes;
+      return bytes;
     }
     const fh = await this.openFile(id);
     try {

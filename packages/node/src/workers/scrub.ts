@@ -218,7 +218,11 @@ export class ScrubWorker {
       if (meta.location === 'inline') {
         const bytes = this.deps.store.inlineBytes(sh.id);
         if (!bytes) throw new DdcError('DDC_SHARD_CORRUPT', 'the index entry has no inline bytes');
-        verifyShard(bytes, sh.id);
+        try {
+          verifyShard(bytes, sh.id);
+        } finally {
+          this.deps.store.releaseBytes(bytes);
+        }
         return undefined;
       }
       const verifier = new ShardVerifier(Math.max(meta.length, this.deps.store.maxShardBytes));
