@@ -4,7 +4,7 @@
  * byte-identical and that full redundancy returns within a bound.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile, rm, mkdtemp } from 'node:fs/promises';
+import { rm, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
@@ -12,6 +12,7 @@ import { createClient, type DdcClient } from '@ddc/client';
 import { DDC_BIN, type DevCluster } from '../src/dev/cluster-runner.js';
 import { Workload, readBack, randomObject, type AckedObject } from './workload.js';
 import { waitForFullRedundancy, type RedundancyReport } from './redundancy.js';
+import { damageShard } from './damage.js';
 
 export interface ChaosEnv {
   cluster: DevCluster;
@@ -114,30 +115,11 @@ export async function wipeNode(env: ChaosEnv): Promise<ScenarioResult> {
   return settle(env, 'wipeNode', acked, { putsFailed: 0, readsFailed: 0 }, { victim });
 }
 
-async function shardFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    let entries;
-    try {
-      entries = await readdir(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (/^[0-9a-f]{64}$/.test(e.name)) out.push(p);
-    }
-  };
-  await walk(join(dir, 'shards'));
-  return out;
-}
-
-/** Random bytes flipped in shard files of this scenario's objects on several nodes; scrub finds and mends them. */
+/** Random bytes flipped in stored shards (inside LMDB or in files) of this scenario's objects on several nodes; scrub finds and mends them. */
 export async function flipBytes(env: ChaosEnv): Promise<ScenarioResult> {
   const client = freshClient(env);
   const acked = await putSome(client, 8, Math.max(env.maxObjectSize, 2 * 1024 * 1024));
-  // Where each shard of these objects lives (file names are shard ids), and its piece.
+  // Where each shard of these objects lives, and its piece.
   const pieceOf = new Map<string, string>();
   const onNode = new Map<string, Set<string>>();
   for (const o of acked) {
@@ -154,32 +136,28 @@ export async function flipBytes(env: ChaosEnv): Promise<ScenarioResult> {
   const damagedPerPiece = new Map<string, number>();
   const victims = pick(memberIds(env), 3);
   let flipped = 0;
+  const where = new Set<string>();
   for (const id of victims) {
-    const mine = onNode.get(id) ?? new Set<string>();
-    const files = (await shardFiles(join(env.cluster.dir, 'nodes', id, 'data'))).filter((f) => mine.has(f.slice(-64)));
     const chosen: string[] = [];
-    for (const f of pick(files, files.length)) {
-      const piece = pieceOf.get(f.slice(-64))!;
+    for (const shardId of pick([...(onNode.get(id) ?? [])], onNode.get(id)?.size ?? 0)) {
+      const piece = pieceOf.get(shardId)!;
       if (chosen.length === 3 || (damagedPerPiece.get(piece) ?? 0) >= m) continue;
       damagedPerPiece.set(piece, (damagedPerPiece.get(piece) ?? 0) + 1);
-      chosen.push(f);
+      chosen.push(shardId);
     }
-    for (const f of chosen) {
-      const b = await readFile(f);
-      for (let i = 0; i < 4; i++) {
-        const at = Math.floor(Math.random() * b.length);
-        b[at] = b[at]! ^ (1 + Math.floor(Math.random() * 255));
-      }
-      await writeFile(f, b);
+    for (const shardId of chosen) {
+      const randomPositions = (n: number) => Array.from({ length: 4 }, () => Math.floor(Math.random() * n));
+      const d = await damageShard(join(env.cluster.dir, 'nodes', id, 'data'), env.cluster.nodes.get(id)!.url, shardId, randomPositions);
+      where.add(d.where);
       flipped++;
     }
   }
-  assert.ok(flipped > 0, 'some shard files of these objects were damaged');
+  assert.ok(flipped > 0, 'some shards of these objects were damaged');
   const check = freshClient(env);
   const damaged = await Promise.all(acked.map((o) => check.verify(o.cid).then((r) => !r.healthy)));
   await check.close();
   assert.ok(damaged.some(Boolean), 'verify sees the damage before scrub mends it');
-  env.log(`flipBytes: damaged ${flipped} shard files on ${victims.join(', ')}`);
+  env.log(`flipBytes: damaged ${flipped} shards (${[...where].join(' and ')}) on ${victims.join(', ')}`);
   return settle(env, 'flipBytes', acked, { putsFailed: 0, readsFailed: 0 }, { victims, flipped }, true);
 }
 

@@ -29,7 +29,7 @@ after(async () => close?.());
 
 test('kill -9 of m nodes during writes and reads', () => killDuringWrites(env).then(() => undefined));
 test('a node restarted with its data folder deleted', () => wipeNode(env).then(() => undefined));
-test('random bytes flipped in shard files on several nodes', () => flipBytes(env).then(() => undefined));
+test('random bytes flipped in stored shards on several nodes', () => flipBytes(env).then(() => undefined));
 test('a node serving wrong bytes and wrong proofs is caught by reads and audits', () => lyingNode(env).then(() => undefined));
 test('a node added to and removed from the cluster under load', () => membershipChange(env).then(() => undefined));
 

@@ -20,7 +20,9 @@ const stored = new Map<string, Uint8Array>();
 before(async () => {
   env = await startCluster({
     nodes: 6, zones: 3, k: 4, m: 2,
-    nodeConfig: () => ({ repair: { enabled: false, settleMs: 200 }, scrub: { enabled: false, bytesPerSec: 256 * MiB } }),
+    // Shards above 68 KiB as files (the default keeps a 1 MiB piece's shards inside LMDB): these
+    // tests damage and delete shard files; storage and self-heal damage shards inside LMDB.
+    nodeConfig: () => ({ repair: { enabled: false, settleMs: 200 }, scrub: { enabled: false, bytesPerSec: 256 * MiB }, inlineThreshold: 68 * 1024 }),
   });
   client = createClient({ cluster: env.cluster.descriptor(), hedgeAfterMs: 200, nodeCooldownMs: 300 });
   await waitForMembership(env.cluster);

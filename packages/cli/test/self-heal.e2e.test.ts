@@ -4,21 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClient } from '@ddc/client';
 import { startCluster, randomBytes } from './helpers.js';
-
-async function findFile(dir: string, name: string): Promise<string | undefined> {
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      const found = await findFile(p, name);
-      if (found) return found;
-    } else if (e.name === name) return p;
-  }
-  return undefined;
-}
+import { damageShard } from '../chaos/damage.js';
 
 test('a corrupted shard and a wiped node are repaired within two minutes, no command given', async () => {
   const env = await startCluster({ nodes: 6, zones: 3, k: 4, m: 2 });
@@ -27,11 +17,8 @@ test('a corrupted shard and a wiped node are repaired within two minutes, no com
     const { cid } = await client.put(randomBytes(3 * 1024 * 1024));
     const stat = await client.stat(cid);
     const rotten = stat.pieces.find((p) => !p.replicated)!.shards[0]!;
-    const file = await findFile(join(env.cluster.dir, 'nodes', rotten.nodeId, 'data'), rotten.shardId);
-    assert.ok(file, 'the shard is a file on its node');
-    const bytes = await readFile(file);
-    bytes[bytes.length - 7]! ^= 0xff;
-    await writeFile(file, bytes);
+    const rottenNode = env.cluster.nodes.get(rotten.nodeId)!;
+    await damageShard(join(env.cluster.dir, 'nodes', rotten.nodeId, 'data'), rottenNode.url, rotten.shardId, (n) => [n - 7]);
     const wiped = stat.pieces.flatMap((p) => p.shards).find((s) => s.nodeId !== rotten.nodeId)!.nodeId;
     await env.cluster.stopNode(wiped);
     await rm(join(env.cluster.dir, 'nodes', wiped, 'data'), { recursive: true, force: true });

@@ -4,7 +4,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createClient, type DdcClient } from '@ddc/client';
@@ -14,6 +14,7 @@ import { fixedSize } from 'ipfs-unixfs-importer/chunker';
 import { balanced } from 'ipfs-unixfs-importer/layout';
 import { MemoryBlockstore } from 'blockstore-core';
 import { startCluster, randomBytes } from './helpers.js';
+import { damageShard } from '../chaos/damage.js';
 
 const MiB = 1024 * 1024;
 let env: Awaited<ReturnType<typeof startCluster>>;
@@ -137,32 +138,15 @@ test('write quorum: one node down still stores (missing shard reported), three d
   }
 });
 
-async function shardFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else if (/^[0-9a-f]{64}$/.test(e.name)) out.push(p);
-    }
-  };
-  await walk(dir);
-  return out;
-}
-
-test('a shard file with flipped bytes on disk is detected and the read is still correct', async () => {
+test('a shard with flipped bytes on disk is detected and the read is still correct', async () => {
   const bytes = randomBytes(2 * MiB);
   const { cid } = await client.put(bytes);
-  // Damage every large shard file on one node: whichever shards of this object it holds.
+  // Damage every shard of this object that one node holds, where it keeps them (inside LMDB by default).
   const victim = [...env.cluster.nodes.keys()][3]!;
-  const files = await shardFiles(join(env.cluster.dir, 'nodes', victim, 'data'));
-  assert.ok(files.length > 0, 'the node keeps large shards as files');
-  for (const f of files) {
-    const b = await readFile(f);
-    const at = b.length - 1 - (b.length >> 2);
-    b[at] = b[at]! ^ 0xff;
-    await writeFile(f, b);
-  }
+  const node = env.cluster.nodes.get(victim)!;
+  const held = (await client.stat(cid)).pieces.flatMap((p) => p.shards).filter((s) => s.nodeId === victim);
+  assert.ok(held.length > 0, 'the node holds shards of the object');
+  for (const s of held) await damageShard(join(env.cluster.dir, 'nodes', victim, 'data'), node.url, s.shardId, (n) => [n - 1 - (n >> 2)]);
   assert.deepEqual(await client.getBytes(cid), bytes);
   const report = await client.verify(cid);
   assert.equal(report.healthy, false);
