@@ -3,7 +3,7 @@
  *
  *   FORMAT            {"format":"ddc-node-store","version":1}: what wrote this folder
  *   LOCK              pid of the node that has the folder open
- *   index/            LMDB: shard metadata, (piece, index) -> id, small shards inline
+ *   index/            LMDB: shard metadata, (piece, index) -> id, shards up to inlineThreshold inline
  *   shards/ab/<id>    shards above inlineThreshold, fanned out by the id's first byte
  *   tmp/              uploads in progress (same file system, so rename is atomic); emptied at open
  */
