@@ -14,7 +14,7 @@ type Args = {
   /** sdkEncrypted: the dev chain the cluster runs on. */
   rpcUrl?: string; deployment?: string; clusterId?: number;
   /** s3: the gateway and an access key pair. */
-  endpoint?: string; accessKeyId?: string; secretAccessKey?: string;
+  endpoint?: string; accessKeyId?: string; secretAccessKey?: string; bucket?: string;
 };
 const [job, rawArgs] = process.argv.slice(2);
 const args = JSON.parse(rawArgs ?? '{}') as Args;
@@ -186,7 +186,7 @@ async function sdkEncrypted() {
 /** The AWS SDK against the gateway, in its own process like the SDK's jobs (not in the runner, whose heap the other phases grew). */
 async function s3(): Promise<Record<string, number>> {
   const { benchS3 } = await import('@ddc/gateway/benchmarks/s3');
-  const r = await benchS3({ endpoint: args.endpoint!, accessKeyId: args.accessKeyId!, secretAccessKey: args.secretAccessKey!, bytes: args.bytes! });
+  const r = await benchS3({ endpoint: args.endpoint!, accessKeyId: args.accessKeyId!, secretAccessKey: args.secretAccessKey!, bytes: args.bytes!, ...(args.bucket ? { bucket: args.bucket } : {}) });
   return r as unknown as Record<string, number>;
 }
 
