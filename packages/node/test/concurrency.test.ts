@@ -73,6 +73,25 @@ describe('write admission and shutdown', () => {
     }
   });
 
+  it('concurrent inline uploads, committed together, each store their own bytes', async () => {
+    // 256 KiB bodies arrive in several socket reads, are joined, and commit in shared LMDB
+    // transactions (lmdb-js writes from the value's memory after put() returns).
+    const t = await startTestNode();
+    try {
+      const shards = Array.from({ length: 64 }, () => makeShard(256 * 1024));
+      const statuses = await Promise.all(shards.map((s) => putShard(t.node.url, s).then((r) => r.status)));
+      assert.deepEqual([...new Set(statuses)], [201]);
+      assert.deepEqual((await storedFiles(t.dataDir)).shards, [], 'all inline');
+      for (const [i, s] of shards.entries()) {
+        const r = await rawRequest(`${t.node.url}/v1/shards/${s.id}?verify=1`);
+        assert.equal(r.status, 200, `shard ${i}: ${r.body.toString().slice(0, 200)}`);
+        assert.equal(Buffer.compare(r.body, s.bytes), 0, `shard ${i} holds its own bytes`);
+      }
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   it('close() waits for an in-flight write while /health says 503 and new writes are refused', async () => {
     const t = await startTestNode();
     const s = makeShard(1_900_000);
