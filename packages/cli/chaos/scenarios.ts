@@ -147,8 +147,7 @@ export async function flipBytes(env: ChaosEnv): Promise<ScenarioResult> {
     }
     for (const shardId of chosen) {
       const randomPositions = (n: number) => Array.from({ length: 4 }, () => Math.floor(Math.random() * n));
-      const d = await damageShard(join(env.cluster.dir, 'nodes', id, 'data'), env.cluster.nodes.get(id)!.url, shardId, randomPositions);
-      where.add(d.where);
+      where.add(await damageShard(join(env.cluster.dir, 'nodes', id, 'data'), env.cluster.nodes.get(id)!.url, shardId, randomPositions));
       flipped++;
     }
   }

@@ -51,6 +51,17 @@ function shardServer(shards: Map<number, Uint8Array>) {
   });
 }
 
+/** Runs `body` with a fresh transport against server `s`, then closes both. */
+async function withTransport(s: { close(): Promise<void> }, options: ConstructorParameters<typeof UndiciTransport>[0], body: (t: UndiciTransport) => Promise<void>): Promise<void> {
+  const t = new UndiciTransport(options);
+  try {
+    await body(t);
+  } finally {
+    await t.close();
+    await s.close();
+  }
+}
+
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
     await p;
@@ -64,8 +75,7 @@ test('shards of many sizes come back byte for byte over a few kept-alive sockets
   const shards = new Map<number, Uint8Array>();
   for (const [i, n] of [0, 1, 100, 65_535, 65_536, 262_144 + 250, 1_048_576 + 7].entries()) shards.set(i, randomBytes(n));
   const s = await shardServer(shards);
-  const t = new UndiciTransport({ connections: 3 });
-  try {
+  await withTransport(s, { connections: 3 }, async (t) => {
     for (let round = 0; round < 4; round++) {
       const got = await Promise.all([...shards.keys(), ...shards.keys()].map((i) => t.getPieceShard(s.url, CID, i)));
       got.forEach((bytes, j) => {
@@ -75,10 +85,7 @@ test('shards of many sizes come back byte for byte over a few kept-alive sockets
     }
     assert.ok(s.sockets() <= 3, `${s.sockets()} sockets for 3 allowed`);
     assert.equal(await codeOf(t.getPieceShard(s.url, CID, 99)), 'DDC_SHARD_NOT_FOUND');
-  } finally {
-    await t.close();
-    await s.close();
-  }
+  });
 });
 
 test('a node that closes idle sockets: the next GET goes out on a fresh one', async () => {
@@ -88,17 +95,13 @@ test('a node that closes idle sockets: the next GET goes out on a fresh one', as
     res.writeHead(200, { 'content-length': bytes.length });
     res.end(bytes, () => setTimeout(() => req.socket.destroy(), 30));
   });
-  const t = new UndiciTransport({ connections: 2 });
-  try {
+  await withTransport(s, { connections: 2 }, async (t) => {
     for (let i = 0; i < 3; i++) {
       assert.deepEqual(Buffer.from(await t.getPieceShard(s.url, CID, 0)), bytes);
       await new Promise((r) => setTimeout(r, 150)); // past the close
     }
     assert.equal(s.sockets(), 3, 'each GET after an idle close opened a socket');
-  } finally {
-    await t.close();
-    await s.close();
-  }
+  });
 });
 
 test('a kept-alive socket the node closed just as the next GET went out: sent again on a fresh one', async () => {
@@ -110,14 +113,10 @@ test('a kept-alive socket the node closed just as the next GET went out: sent ag
     res.writeHead(200, { 'content-length': bytes.length });
     res.end(bytes, () => req.socket.destroy());
   });
-  const t = new UndiciTransport({ connections: 1 });
-  try {
+  await withTransport(s, { connections: 1 }, async (t) => {
     for (let i = 0; i < 5; i++) assert.deepEqual(Buffer.from(await t.getPieceShard(s.url, CID, 0)), bytes);
     assert.equal(answers, 5);
-  } finally {
-    await t.close();
-    await s.close();
-  }
+  });
 });
 
 test('an answer in chunked coding is read the general way', async () => {
@@ -127,13 +126,9 @@ test('an answer in chunked coding is read the general way', async () => {
     res.write(bytes.subarray(0, 1000));
     res.end(bytes.subarray(1000));
   });
-  const t = new UndiciTransport();
-  try {
+  await withTransport(s, undefined, async (t) => {
     assert.deepEqual(Buffer.from(await t.getPieceShard(s.url, CID, 0)), bytes);
-  } finally {
-    await t.close();
-    await s.close();
-  }
+  });
 });
 
 test('an abort mid-answer rejects with DDC_ABORTED and the next GET works', async () => {
@@ -144,29 +139,21 @@ test('an abort mid-answer rejects with DDC_ABORTED and the next GET works', asyn
     if (stall) res.write(bytes.subarray(0, 1000)); // and never the rest
     else res.end(bytes);
   });
-  const t = new UndiciTransport({ connections: 1 });
-  try {
+  await withTransport(s, { connections: 1 }, async (t) => {
     const ac = new AbortController();
     const p = t.getPieceShard(s.url, CID, 0, ac.signal);
     setTimeout(() => ac.abort(), 100);
     assert.equal(await codeOf(p), 'DDC_ABORTED');
     stall = false;
     assert.deepEqual(Buffer.from(await t.getPieceShard(s.url, CID, 0)), bytes);
-  } finally {
-    await t.close();
-    await s.close();
-  }
+  });
 });
 
 test('a node that stops answering times out as unavailable', async () => {
   const s = await listen(() => undefined); // reads the request, never answers
-  const t = new UndiciTransport({ headersTimeoutMs: 200, bodyTimeoutMs: 200 });
-  try {
+  await withTransport(s, { headersTimeoutMs: 200, bodyTimeoutMs: 200 }, async (t) => {
     assert.equal(await codeOf(t.getPieceShard(s.url, CID, 0)), 'DDC_NODE_UNAVAILABLE');
-  } finally {
-    await t.close();
-    await s.close();
-  }
+  });
 });
 
 test('a server that does not speak HTTP/1.1 is a bad response; one that is not there is unavailable', async () => {
@@ -218,8 +205,7 @@ test('PUTs send their bytes, headers and query, and report created or not', asyn
     if (body.length > 0) seen.push({ url: req.url!, auth: req.headers['x-ddc-signature'] as string | undefined, type: req.headers['content-type'] });
     return undefined;
   });
-  const t = new UndiciTransport({ connections: 2 });
-  try {
+  await withTransport(s, { connections: 2 }, async (t) => {
     const shards = Array.from({ length: 6 }, (_, i) => randomBytes(1000 + i * 100_000));
     const first = await Promise.all(shards.map((b, i) => t.putShard(s.url, `id${i}`, b, undefined, { 'x-ddc-signature': `sig${i}` }, 'refs=1,2')));
     assert.deepEqual(first, shards.map(() => ({ created: true })));
@@ -229,10 +215,7 @@ test('PUTs send their bytes, headers and query, and report created or not', asyn
     assert.ok(seen.filter((x) => x.auth).every((x) => x.auth === `sig${x.url.split('?')[0]!.slice(-1)}`));
     assert.ok(seen.every((x) => x.type === 'application/octet-stream'));
     assert.ok(s.sockets() <= 2, `${s.sockets()} sockets for 2 allowed`);
-  } finally {
-    await t.close();
-    await s.close();
-  }
+  });
 });
 
 // node:http drains an unread body itself, so this does not show that the socket is dropped after
@@ -240,18 +223,14 @@ test('PUTs send their bytes, headers and query, and report created or not', asyn
 test('a PUT refused before its body is read gives the node error, and the next PUT is whole', async () => {
   let refuse = true;
   const s = await putServer(() => (refuse ? { status: 413, json: { code: 'DDC_TOO_LARGE', message: 'the shard is too large' }, early: true } : undefined));
-  const t = new UndiciTransport({ connections: 1 });
-  try {
+  await withTransport(s, { connections: 1 }, async (t) => {
     const big = randomBytes(3_000_000);
     assert.equal(await codeOf(t.putShard(s.url, 'big', big)), 'DDC_TOO_LARGE');
     refuse = false;
     const small = randomBytes(50_000);
     assert.deepEqual(await t.putShard(s.url, 'small', small), { created: true });
     assert.deepEqual(s.stored.get('small'), small, 'the refused body did not bleed into the next request');
-  } finally {
-    await t.close();
-    await s.close();
-  }
+  });
 });
 
 test('a header that would split the request is never written as two', async () => {
@@ -260,27 +239,19 @@ test('a header that would split the request is never written as two', async () =
     heard.push(...Object.keys(req.headers));
     return undefined;
   });
-  const t = new UndiciTransport();
-  try {
+  await withTransport(s, undefined, async (t) => {
     await codeOf(t.putShard(s.url, 'x', randomBytes(10), undefined, { 'x-ddc-signature': 'a\r\nx-evil: 1' }));
     assert.ok(!heard.includes('x-evil'));
-  } finally {
-    await t.close();
-    await s.close();
-  }
+  });
 });
 
 test('a PUT answered in chunked coding is not sent twice: the status says whether it was created', async () => {
   const s = await putServer(undefined, true);
-  const t = new UndiciTransport();
-  try {
+  await withTransport(s, undefined, async (t) => {
     const bytes = randomBytes(100_000);
     assert.deepEqual(await t.putShard(s.url, 'c', bytes), { created: true });
     assert.deepEqual(await t.putShard(s.url, 'c', bytes), { created: false });
     assert.equal(s.requests(), 2);
     assert.deepEqual(s.stored.get('c'), bytes);
-  } finally {
-    await t.close();
-    await s.close();
-  }
+  });
 });

@@ -88,7 +88,7 @@ export const NODE_CONFIG_DEFAULTS = {
   maxShardBytes: 16 * 1024 * 1024 + 64 * 1024,
   // The shards of a 1 MiB piece for any k >= 2 (256 KiB + header at k = 4) commit inside LMDB:
   // concurrent PUTs share one transaction and one fsync, where a file each cost an inode, a rename
-  // and two fsyncs (measured: put +15-30%, repair +10-25%; docs/BENCHMARKS.md).
+  // and two fsyncs (measured: put 33-36% and repair 11-28% faster; docs/BENCHMARKS.md).
   inlineThreshold: 512 * 1024 + 16 * 1024,
   maxConcurrentWrites: 32,
   maxQueuedWrites: 256,

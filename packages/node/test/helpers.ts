@@ -1,12 +1,13 @@
 /** Test helpers: real nodes on port 0 in temp folders, shards from core's buildStripe, raw HTTP. */
 import '@ddc/client/platform/node-crypto';
-import { mkdtemp, open, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { randomFillSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildStripe, cidOf, decodeKeyFile, generateKeyPair, sha256, signRequest, toHex, UNSIGNED_PAYLOAD, type CapabilityToken, type Ed25519KeyPair, type EncodedShard } from '@ddc/core';
-import { IDENTITY_KEY_FILE, startNode, type NodeConfigInput, type RunningNode } from '../src/index.js';
+import { IDENTITY_KEY_FILE, NODE_CONFIG_DEFAULTS, startNode, type NodeConfigInput, type RunningNode } from '../src/index.js';
+import { flipStoredBytes } from './damage.js';
 
 export async function tempDir(): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), 'ddc-node-test-'));
@@ -64,38 +65,11 @@ export function makeShard(pieceLength: number): EncodedShard {
 }
 
 /** A piece length whose k = 1 shard is above the default inlineThreshold: the node keeps it as a file. */
-export const FILE_PIECE = 600_000;
+export const FILE_PIECE = NODE_CONFIG_DEFAULTS.inlineThreshold + 64 * 1024;
 
-/**
- * Flips the last payload byte of a stored shard where the store keeps it: its file, or its value
- * inside the LMDB index (index/data.mdb, found by its last 64 bytes; LMDB has no checksums, so the
- * node reads the flipped byte back as rot on disk would look). Says which it damaged.
- */
-export async function damageStoredShard(dataDir: string, shard: EncodedShard): Promise<'file' | 'inline'> {
-  const file = join(dataDir, 'shards', shard.id.slice(0, 2), shard.id);
-  const last = shard.bytes.length - 1;
-  const flipped = Buffer.from([shard.bytes[last]! ^ 0xff]);
-  if (await exists(file)) {
-    const fh = await open(file, 'r+');
-    await fh.write(flipped, 0, 1, last);
-    await fh.close();
-    return 'file';
-  }
-  const db = join(dataDir, 'index', 'data.mdb');
-  const image = await readFile(db);
-  const tail = shard.bytes.subarray(last - 63);
-  const fh = await open(db, 'r+');
-  let found = 0;
-  try {
-    for (let at = image.indexOf(tail); at >= 0; at = image.indexOf(tail, at + 1)) {
-      await fh.write(flipped, 0, 1, at + 63);
-      found++;
-    }
-  } finally {
-    await fh.close();
-  }
-  if (found === 0) throw new Error(`shard ${shard.id} is neither a file nor in ${db}`);
-  return 'inline';
+/** Flips the last byte of a stored shard where the store keeps it (file or LMDB); says which. */
+export function damageStoredShard(dataDir: string, shard: EncodedShard): Promise<'file' | 'inline'> {
+  return flipStoredBytes(dataDir, shard.id, shard.bytes, [shard.bytes.length - 1]);
 }
 
 export interface RawResponse {
