@@ -64,11 +64,13 @@ export async function benchRepair(dataDir: string, storedBytes: number): Promise
   try {
     const ids = [...cluster.nodes.keys()];
     const client = createClient({ cluster: cluster.descriptor() });
-    // Warm-up, as every phase has one: a small object's shards rebuilt onto another wiped node,
-    // so that the nodes that repair run compiled code (nodes live long; their first minute is not
-    // what repair costs). The measured victim is a fresh process all the same.
+    // Warm-up, as every phase has one: a small object's shards rebuilt onto the node that is
+    // wiped again below, so that the five nodes that repair run compiled code (nodes live long;
+    // their first minute is not what repair costs). Wiping another node here would leave that one
+    // a fresh process among the measured rebuilders. The measured victim is a fresh process all the same.
+    const victim = ids[2]!;
     await client.put(randomStream(WARM_UP_BYTES));
-    await wipeAndRepair(cluster, ids[4]!);
+    await wipeAndRepair(cluster, victim);
     await client.put(randomStream(storedBytes));
     await client.close();
 
@@ -79,9 +81,9 @@ export async function benchRepair(dataDir: string, storedBytes: number): Promise
     const scrubBytes = scrubbed.reduce((sum, s) => sum + Number((s as { bytesChecked?: number }).bytesChecked ?? 0), 0);
 
     t = performance.now();
-    const { before, after } = await wipeAndRepair(cluster, ids[2]!, () => (t = performance.now()));
+    const { before, after } = await wipeAndRepair(cluster, victim, () => (t = performance.now()));
     const repairSecs = (performance.now() - t) / 1000;
-    if (after.shards < before.shards) throw new Error(`repair left ${ids[2]!} with ${after.shards} of ${before.shards} shards`);
+    if (after.shards < before.shards) throw new Error(`repair left ${victim} with ${after.shards} of ${before.shards} shards`);
     return { repair_MBps: before.bytes / 1e6 / repairSecs, scrub_MBps: scrubBytes / 1e6 / scrubSecs, repair_bytes: before.bytes, repair_seconds: repairSecs };
   } finally {
     await cluster.stop();
