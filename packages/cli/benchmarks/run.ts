@@ -193,7 +193,7 @@ Object.assign(rounded, {
   small_ops: SMALL_OPS,
   ...ratios,
   ...(only ? { phases: [...phases].join(',') } : {}),
-  method: 'each phase warms up (32 MiB or 1000 ops; repair: a 64 MiB object rebuilt onto another wiped node) before it is timed; nodes run production repair/scrub settings; encrypted_* is the same large object put into a private bucket (client-side AES-256-GCM, signed record) on the same cluster; s3_* is the same size through a gateway process (edge cache off: its first-read fill is the cache\'s cost, not S3\'s) with the AWS SDK v3 defaults (CRC32 checksums) into a public bucket; S3 runs in rounds, each right after an SDK large put/get on the same cluster: s3_*, s3_sdk_* and s3_vs_sdk_* are medians over the rounds (s3_vs_sdk_*_rounds lists the ratio of every round), s3_vs_large_* divide by the large phase',
+  method: 'each phase warms up (32 MiB or 1000 ops; repair: a 64 MiB object rebuilt onto the node that is then wiped again and measured) before it is timed; nodes run production repair/scrub settings; encrypted_* is the same large object put into a private bucket (client-side AES-256-GCM, signed record) on the same cluster; s3_* is the same size through a gateway process (edge cache off: its first-read fill is the cache\'s cost, not S3\'s) with the AWS SDK v3 defaults (CRC32 checksums) into a public bucket; S3 runs in rounds, each right after an SDK large put/get on the same cluster: s3_*, s3_sdk_* and s3_vs_sdk_* are medians over the rounds (s3_vs_sdk_*_rounds lists the ratio of every round), s3_vs_large_* divide by the large phase',
 });
 if (json) process.stdout.write(`${JSON.stringify(rounded)}\n`);
 else for (const [k, v] of Object.entries(rounded)) process.stdout.write(`${k.padEnd(28)} ${v}\n`);
