@@ -228,11 +228,11 @@ export class PieceStore implements UploadSink {
   }
 
   /**
-   * The bytes of an inline shard (a copy, from the read pool once 64 KiB or more: give it back with
-   * releaseBytes when nothing reads it any more), or undefined if it is not inline.
+   * The bytes of an inline shard, or its first `length` (a copy, from the read pool once 64 KiB or
+   * more: give it back with releaseBytes when nothing reads it any more), or undefined if it is not inline.
    */
-  inlineBytes(id: string): Uint8Array | undefined {
-    return this.index.readInline(id, (n) => this.takeReadBuffer(n));
+  inlineBytes(id: string, length?: number): Uint8Array | undefined {
+    return this.index.readInline(id, (n) => this.takeReadBuffer(n), length);
   }
 
   filePath(id: string): string {
@@ -257,7 +257,7 @@ export class PieceStore implements UploadSink {
     if (!meta) throw shardNotFound(id);
     const want = Math.min(length ?? meta.length, meta.length);
     if (meta.location === 'inline') {
-      const bytes = this.index.readInline(id, (n) => this.takeReadBuffer(n), want);
+      const bytes = this.inlineBytes(id, want);
       if (!bytes) throw shardNotFound(id);
       return bytes;
     }
