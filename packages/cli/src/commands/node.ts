@@ -3,6 +3,7 @@ import { runNodeFromConfigFile } from '@ddc/node';
 import { usage } from '../errors.js';
 import { NODE_CHAIN_SUBCOMMANDS, nodeChainHelp } from '../ledger/help.js';
 import { nodeChainCommand } from '../ledger/lazy.js';
+import { tuneServerHeap } from '../runtime/server-heap.js';
 
 export const nodeHelp = `ddc node start --config FILE    run a storage node (prints {"event":"listening",...} when ready)\n  ${nodeChainHelp}`;
 
@@ -12,6 +13,7 @@ export async function nodeCommand(argv: string[]): Promise<number> {
   if (sub !== 'start') throw usage(`expected "ddc node start|${NODE_CHAIN_SUBCOMMANDS.join('|')}".\n  ${nodeHelp}`);
   const { values, positionals } = parseArgs({ args: rest, options: { config: { type: 'string' } }, allowPositionals: true });
   if (!values.config || positionals.length) throw usage(`--config FILE is required.\n  ${nodeHelp}`);
+  tuneServerHeap();
   const node = await runNodeFromConfigFile(values.config);
   // Started by `ddc dev` with an IPC channel: stop when the parent goes away, even if it was killed.
   if (process.send) process.once('disconnect', () => void node.close().then(() => process.exit(0)));
