@@ -80,6 +80,10 @@ describe('batched shard reads', () => {
     const huge = await batch(t.node.url, new Uint8Array(MAX_BATCH_REQUEST_BYTES + 1));
     assert.equal(huge.status, 413);
     assert.equal(json(huge)['code'], 'DDC_TOO_LARGE');
+    // Chunked: the size shows only as the body arrives.
+    const chunked = await rawRequest(`${t.node.url}/v1/pieces/batch`, { method: 'POST', sign: false, body: [new Uint8Array(MAX_BATCH_REQUEST_BYTES), new Uint8Array(16)] });
+    assert.equal(chunked.status, 413);
+    assert.equal(json(chunked)['code'], 'DDC_TOO_LARGE');
     const get = await rawRequest(`${t.node.url}/v1/pieces/batch`);
     assert.equal(get.status, 405);
     // The node still serves after the refusals.
