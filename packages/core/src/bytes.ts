@@ -19,11 +19,27 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_DIGITS = '0123456789abcdef';
+/** Bytes per String.fromCharCode call (its arguments live on the stack). */
+const HEX_CHUNK = 4096;
+const hexCodes = new Uint16Array(HEX_CHUNK * 2);
 
+/**
+ * Lower-case hex. Char codes go into a scratch array and become one string per 4 KiB: appending
+ * two characters at a time built a chain of intermediate strings, one per byte (a small read's
+ * header roots made ~200 of them).
+ */
 export function toHex(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
+  for (let at = 0; at < bytes.length; at += HEX_CHUNK) {
+    const n = Math.min(HEX_CHUNK, bytes.length - at);
+    for (let i = 0; i < n; i++) {
+      const b = bytes[at + i]!;
+      hexCodes[2 * i] = HEX_DIGITS.charCodeAt(b >>> 4);
+      hexCodes[2 * i + 1] = HEX_DIGITS.charCodeAt(b & 15);
+    }
+    s += String.fromCharCode.apply(null, hexCodes.subarray(0, 2 * n) as unknown as number[]);
+  }
   return s;
 }
 

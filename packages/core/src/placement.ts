@@ -19,9 +19,19 @@ export interface PlacementNode {
   zone: string;
 }
 
-function score(key: Uint8Array, index: number, nodeId: Uint8Array): bigint {
-  const h = sha256(key, new Uint8Array([index >> 8, index & 0xff]), nodeId);
-  return new DataView(h.buffer, h.byteOffset, 8).getBigUint64(0);
+const indexBytes = new Uint8Array(2);
+
+/** The first 8 bytes of H(key || index || node id), big-endian, as [high 32 bits, low 32 bits]. */
+function score(key: Uint8Array, index: number, nodeId: Uint8Array): [number, number] {
+  indexBytes[0] = index >> 8;
+  indexBytes[1] = index & 0xff;
+  const h = sha256(key, indexBytes, nodeId);
+  return [((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0, ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0];
+}
+
+/** a > b, comparing [high, low] pairs as unsigned 64-bit numbers; 0 when equal. */
+function compareScores(a: readonly [number, number], b: readonly [number, number]): number {
+  return a[0] !== b[0] ? a[0] - b[0] : a[1] - b[1];
 }
 
 /** UTF-8 node ids per membership list: a read places every piece over the same list. */
@@ -52,11 +62,12 @@ export function placeStripe<N extends PlacementNode>(key: Uint8Array, nodes: rea
     let least = Infinity;
     for (const i of free) least = Math.min(least, perZone.get(nodes[i]!.zone)!);
     let best = -1;
-    let bestScore = -1n;
+    let bestScore: [number, number] = [-1, -1];
     for (const i of free) {
       if (perZone.get(nodes[i]!.zone) !== least) continue;
       const s = score(key, shard, ids[i]!);
-      if (s > bestScore || (s === bestScore && nodes[i]!.id < nodes[best]!.id)) {
+      const c = best < 0 ? 1 : compareScores(s, bestScore);
+      if (c > 0 || (c === 0 && nodes[i]!.id < nodes[best]!.id)) {
         best = i;
         bestScore = s;
       }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { placeStripe, DdcError, type PlacementNode } from '../src/index.js';
 
 function cluster(n: number, zones: number): PlacementNode[] {
@@ -63,4 +64,35 @@ test('adding a node to 12 moves few shards', () => {
 
 test('too few nodes is a typed error', () => {
   assert.throws(() => placeStripe(key(0), cluster(3, 3), 6), (e) => e instanceof DdcError && e.code === 'DDC_INVALID_CLUSTER');
+});
+
+/** The rule as docs state it, written plainly: score = first 8 bytes of SHA-256(key || u16 index || id), big-endian. */
+function referencePlacement(k: Uint8Array, nodes: readonly PlacementNode[], count: number): PlacementNode[] {
+  const score = (index: number, id: string) =>
+    createHash('sha256').update(k).update(Uint8Array.of(index >> 8, index & 0xff)).update(id).digest().readBigUInt64BE(0);
+  const free = [...nodes];
+  const perZone = new Map(nodes.map((n) => [n.zone, 0]));
+  const homes: PlacementNode[] = [];
+  for (let shard = 0; shard < count; shard++) {
+    const least = Math.min(...free.map((n) => perZone.get(n.zone)!));
+    const ranked = free.filter((n) => perZone.get(n.zone) === least)
+      .map((n) => ({ n, s: score(shard, n.id) }))
+      .sort((a, b) => (a.s === b.s ? (a.n.id < b.n.id ? -1 : 1) : a.s > b.s ? -1 : 1));
+    const pick = ranked[0]!.n;
+    free.splice(free.indexOf(pick), 1);
+    perZone.set(pick.zone, perZone.get(pick.zone)! + 1);
+    homes.push(pick);
+  }
+  return homes;
+}
+
+test('placement equals the documented rule computed independently (any key, ids, zones)', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 4 }), fc.nat(), (k, n, zones, c) => {
+      const nodes = Array.from({ length: n }, (_, i) => ({ id: `n${i.toString(16).padStart(24, '0')}`, zone: `z${i % zones}` }));
+      const count = 1 + (c % n);
+      assert.deepEqual(placeStripe(k, nodes, count).map((h) => h.id), referencePlacement(k, nodes, count).map((h) => h.id));
+    }),
+    { numRuns: 300 },
+  );
 });
