@@ -13,7 +13,7 @@ export interface Sha256Hasher {
 }
 
 export interface Sha256Impl {
-  /** One-shot digest of one buffer or the concatenation of several. */
+  /** One-shot digest of one buffer or the concatenation of several, in a new array the caller keeps. */
   digest(...parts: Uint8Array[]): Uint8Array;
   create(): Sha256Hasher;
   readonly name: string;

@@ -21,17 +21,17 @@ export interface PlacementNode {
 
 const indexBytes = new Uint8Array(2);
 
-/** The first 8 bytes of H(key || index || node id), big-endian, as [high 32 bits, low 32 bits]. */
-function score(key: Uint8Array, index: number, nodeId: Uint8Array): [number, number] {
+/** H(key || index || node id); its first 8 bytes, big-endian, are the node's score. */
+function scoreDigest(key: Uint8Array, index: number, nodeId: Uint8Array): Uint8Array {
   indexBytes[0] = index >> 8;
   indexBytes[1] = index & 0xff;
-  const h = sha256(key, indexBytes, nodeId);
-  return [((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0, ((h[4]! << 24) | (h[5]! << 16) | (h[6]! << 8) | h[7]!) >>> 0];
+  return sha256(key, indexBytes, nodeId);
 }
 
-/** a > b, comparing [high, low] pairs as unsigned 64-bit numbers; 0 when equal. */
-function compareScores(a: readonly [number, number], b: readonly [number, number]): number {
-  return a[0] !== b[0] ? a[0] - b[0] : a[1] - b[1];
+/** Compares two scores (the digests' first 8 bytes as unsigned big-endian numbers); 0 when equal. */
+function compareScores(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 8; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
 }
 
 /** UTF-8 node ids per membership list: a read places every piece over the same list. */
@@ -62,11 +62,11 @@ export function placeStripe<N extends PlacementNode>(key: Uint8Array, nodes: rea
     let least = Infinity;
     for (const i of free) least = Math.min(least, perZone.get(nodes[i]!.zone)!);
     let best = -1;
-    let bestScore: [number, number] = [-1, -1];
+    let bestScore: Uint8Array | undefined;
     for (const i of free) {
       if (perZone.get(nodes[i]!.zone) !== least) continue;
-      const s = score(key, shard, ids[i]!);
-      const c = best < 0 ? 1 : compareScores(s, bestScore);
+      const s = scoreDigest(key, shard, ids[i]!);
+      const c = bestScore === undefined ? 1 : compareScores(s, bestScore);
       if (c > 0 || (c === 0 && nodes[i]!.id < nodes[best]!.id)) {
         best = i;
         bestScore = s;

@@ -1,12 +1,14 @@
 /**
- * Heap sizing for the long-running server processes (`ddc node start`, `ddc gateway start`).
+ * Heap sizing for the storage node's process (`ddc node start`).
  *
  * After each full GC V8 sets the next old-generation limit at 1.1 to 4 times the live heap,
- * picking the factor from how fast it collects. For a storage node (about 35 MB live, mostly
+ * picking the factor from how fast it collects. For a storage node (about 34 MB live, mostly
  * code) it picked about 1.3-1.7, so that under 10,000 small reads a second each node ran a
  * mark-compact every 0.5-1 s, with 4-26 ms pauses: those pauses were the small reads' p99. At
- * the top of V8's own range (4x) the same reads ran 35% faster with a p99 of 5-8 ms
- * (docs/BENCHMARKS.md, eighth session), for about 100 MB more heap per process at most.
+ * the top of V8's own range (4x) the same reads ran at 13,700-17,700 a second instead of
+ * 10,000-13,900, with a p99 of 5.4-8.4 ms instead of 14.5-21.7, and a node's heap reached 66-76 MB
+ * before a mark-compact instead of about 42 (docs/BENCHMARKS.md, eighth session). The gateway
+ * showed no gain from it, so only the node sets it.
  */
 import { setFlagsFromString } from 'node:v8';
 

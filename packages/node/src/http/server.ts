@@ -83,7 +83,9 @@ function handle(ctx: NodeContext, req: IncomingMessage, res: ServerResponse): vo
     return refuseBody(ctx, req, res, e);
   }
   if (route.kind === 'shard' && route.method === 'PUT') return handlePut(ctx, req, res, route.id);
-  dispatch(ctx, req, res, route).catch((e: unknown) => sendError(res, e, ctx.log));
+  // A handler can fail before it has read the whole body (one too large): refuseBody drops the
+  // rest, up to a cap, so the answer still reaches the client; after the headers, sendError cuts.
+  dispatch(ctx, req, res, route).catch((e: unknown) => (res.headersSent ? sendError(res, e, ctx.log) : refuseBody(ctx, req, res, e)));
 }
 
 async function dispatch(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
