@@ -65,16 +65,31 @@ export function merkleRoot(data: Uint8Array, leafSize = MERKLE_LEAF_SIZE): Uint8
   return rootOfLeafHashes(leafHashes(data, leafSize));
 }
 
-/** Builds the root from bytes that arrive in parts of any size (constant memory but the leaf hashes). */
+/**
+ * Partial-leaf buffers of finished builders, reused. A node verifies every shard it receives
+ * with a builder: a fresh 16 KiB buffer per PUT (four times a small shard) was freed only by full
+ * collections, and V8 started one every 13-17 s under small writes for "external memory
+ * pressure" (docs/BENCHMARKS.md, ninth session).
+ */
+const pendingPool: Uint8Array[] = [];
+const PENDING_POOL_MAX = 64;
+const NO_PENDING = new Uint8Array(1);
+
+/**
+ * Builds the root from bytes that arrive in parts of any size (constant memory but the leaf
+ * hashes). `digest()` ends it; a builder given up before that may `release()` its buffer.
+ */
 export class MerkleBuilder {
   private readonly leaves: Uint8Array[] = [];
   /** 0x00 then the partial leaf: a leaf gathered here is hashed as one part (one-shot where the platform has it). */
-  private readonly pending: Uint8Array;
+  private pending: Uint8Array;
   private pendingLength = 0;
   private total = 0;
+  private ended = false;
 
   constructor(private readonly leafSize = MERKLE_LEAF_SIZE) {
-    this.pending = new Uint8Array(1 + leafSize);
+    this.pending = (leafSize === MERKLE_LEAF_SIZE ? pendingPool.pop() : undefined) ?? new Uint8Array(1 + leafSize);
+    this.pending[0] = 0;
   }
 
   get length(): number {
@@ -85,7 +100,12 @@ export class MerkleBuilder {
     return sha256(this.pending.subarray(0, 1 + this.pendingLength));
   }
 
+  private checkOpen(): void {
+    if (this.ended) throw new DdcError('DDC_INVALID_ARGUMENT', 'this Merkle builder already gave its digest', { hint: 'Use a new MerkleBuilder for each input' });
+  }
+
   update(part: Uint8Array): void {
+    this.checkOpen();
     this.total += part.length;
     let off = 0;
     if (this.pendingLength > 0) {
@@ -109,10 +129,24 @@ export class MerkleBuilder {
     }
   }
 
+  /** The root; ends the builder. */
   digest(): Uint8Array {
-    const leaves = this.leaves.slice();
+    this.checkOpen();
+    const leaves = this.leaves;
     if (this.pendingLength > 0 || leaves.length === 0) leaves.push(this.hashPending());
-    return rootOfLeafHashes(leaves);
+    const root = rootOfLeafHashes(leaves);
+    this.release();
+    return root;
+  }
+
+  /** Ends the builder without a digest and gives its buffer back for the next one. */
+  release(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const buf = this.pending;
+    this.pending = NO_PENDING;
+    this.pendingLength = 0;
+    if (buf.length === 1 + MERKLE_LEAF_SIZE && pendingPool.length < PENDING_POOL_MAX) pendingPool.push(buf);
   }
 }
 

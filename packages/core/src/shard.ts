@@ -312,7 +312,20 @@ export class ShardVerifier {
     if (part.length) this.merkle.update(part);
   }
 
+  /** Gives up without finishing (an aborted upload): the builder's buffer goes back for the next verifier. */
+  release(): void {
+    this.merkle.release();
+  }
+
   finish(expectedId?: string): { id: string; header: ShardHeader; headerLength: number; length: number } {
+    try {
+      return this.check(expectedId);
+    } finally {
+      this.merkle.release();
+    }
+  }
+
+  private check(expectedId: string | undefined): { id: string; header: ShardHeader; headerLength: number; length: number } {
     if (!this.parsed) throw malformed('the body ended inside the header');
     const { header, headerLength: hl } = this.parsed;
     if (this.merkle.length !== header.shardLength) throw malformed(`the body ended after ${this.merkle.length} of ${header.shardLength} shard bytes`);

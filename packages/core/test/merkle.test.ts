@@ -36,6 +36,53 @@ test('streaming builder equals one-shot root for any split of the input', () => 
   );
 });
 
+test('builders open at once and one after another (reusing finished ones\' buffers) each get their own root', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 40_000 }), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.tuple(fc.nat(), fc.nat(20_000)), { maxLength: 40 }),
+      fc.nat(),
+      (inputs, steps, abandon) => {
+        // One builder per input, fed in random interleaved steps; then every builder finishes,
+        // except one that is given up halfway (its buffer goes back while the others run).
+        const open = inputs.map((data) => ({ data, b: new MerkleBuilder(), off: 0 }));
+        const quitter = new MerkleBuilder();
+        quitter.update(new Uint8Array(5000).fill(0xee));
+        for (const [who, n] of steps) {
+          const o = open[who % open.length]!;
+          const end = Math.min(o.data.length, o.off + n);
+          o.b.update(o.data.subarray(o.off, end));
+          o.off = end;
+          if (who % 7 === abandon % 7) quitter.release();
+        }
+        quitter.release();
+        for (const o of open) {
+          o.b.update(o.data.subarray(o.off));
+          assert.deepEqual(o.b.digest(), merkleRoot(o.data));
+          // The next builder may take the buffer this one gave back: its bytes must not leak in.
+          const next = new MerkleBuilder();
+          next.update(o.data.subarray(0, 3));
+          assert.deepEqual(next.digest(), merkleRoot(o.data.subarray(0, 3)));
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test('a builder that gave its digest refuses more input and a second digest', () => {
+  const b = new MerkleBuilder();
+  b.update(new Uint8Array([1, 2, 3]));
+  assert.deepEqual(b.digest(), merkleRoot(new Uint8Array([1, 2, 3])));
+  for (const again of [() => b.update(new Uint8Array([4])), () => b.digest()]) {
+    assert.throws(again, (e: unknown) => (e as { code?: string }).code === 'DDC_INVALID_ARGUMENT');
+  }
+  b.release(); // already ended: nothing happens
+  const released = new MerkleBuilder();
+  released.release();
+  assert.throws(() => released.update(new Uint8Array([1])), (e: unknown) => (e as { code?: string }).code === 'DDC_INVALID_ARGUMENT');
+});
+
 test('every leaf proof verifies; any flipped bit or wrong index fails', () => {
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 0, maxLength: 400 }), fc.nat(), fc.nat(), (data, pick, bit) => {

@@ -142,6 +142,7 @@ export class ShardUpload {
     if (this.done) return;
     this.done = true;
     this.chunks = [];
+    this.verifier.release();
     await this.temp?.discard();
     this.sink.release(this);
   }
