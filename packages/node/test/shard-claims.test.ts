@@ -47,6 +47,51 @@ describe('shard claims', () => {
     }
   });
 
+  it('a PUT reads the claims that outlived their shard (delete, quarantine, claims added meanwhile), also after a reopen, and none for an id never claimed', async () => {
+    const dir = await tempDir();
+    const dataDir = join(dir.path, 'data');
+    try {
+      const [deleted, quarantined, claimedLate, never] = [makeShard(4096), makeShard(5000), makeShard(300_000), makeShard(4096)];
+      let store = await PieceStore.open(options(dataDir));
+      let refs = await ShardRefs.open(dataDir, store);
+      assert.equal((await put(store, deleted.bytes, [3])).created, true);
+      assert.equal((await put(store, quarantined.bytes, [4, 6])).created, true);
+      assert.equal((await put(store, claimedLate.bytes)).created, true);
+      // Stored: their claims are read (and none for the shard put without a token).
+      assert.deepEqual(refs.listForPut(deleted.id), [3]);
+      assert.deepEqual(refs.listForPut(claimedLate.id), []);
+      assert.equal(await store.delete(deleted.id), true);
+      assert.notEqual(await store.quarantine(quarantined.id), undefined);
+      // A bucket's claim recorded while another request deletes the shard (recordShardPut's race).
+      await refs.add(claimedLate.id, [9]);
+      assert.equal(await store.delete(claimedLate.id), true);
+      const expect = () => {
+        assert.deepEqual(refs.listForPut(deleted.id), [3]);
+        assert.deepEqual(refs.listForPut(quarantined.id), [4, 6]);
+        assert.deepEqual(refs.listForPut(claimedLate.id), [9]);
+        assert.deepEqual(refs.listForPut(never.id), []);
+        assert.equal(store.mayHaveClaims(never.id), false);
+      };
+      expect();
+      await refs.close();
+      await store.close();
+      store = await PieceStore.open(options(dataDir));
+      refs = await ShardRefs.open(dataDir, store);
+      expect();
+      // Once the last claim of an absent shard goes, nothing is left to read.
+      await refs.remove(deleted.id, [3]);
+      assert.equal(store.mayHaveClaims(deleted.id), false);
+      assert.deepEqual(refs.listForPut(deleted.id), []);
+      // Stored again: read as any stored shard.
+      assert.equal((await put(store, quarantined.bytes)).created, true);
+      assert.deepEqual(refs.listForPut(quarantined.id), [4, 6]);
+      await refs.close();
+      await store.close();
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it('claims an older version kept in auth/refs are listed beside new ones and removed from both', async () => {
     const dir = await tempDir();
     const dataDir = join(dir.path, 'data');

@@ -31,6 +31,13 @@ const END = 1000;
 
 export class ShardIndex {
   private readonly counts: IndexStats = { shards: 0, bytes: 0 };
+  /**
+   * Ids that may have claims but no shard (a delete or quarantine leaves the claims; see
+   * shard-refs.ts), kept a superset: added before such a state can be seen, dropped after it
+   * ends. A PUT of any other id that is not stored reads no claims: the LMDB range read per PUT
+   * was most of what a node's small writes promoted to the old generation (docs/BENCHMARKS.md).
+   */
+  private readonly claimedAbsent = new Set<string>();
 
   private constructor(
     private readonly root: RootDatabase,
@@ -43,6 +50,7 @@ export class ShardIndex {
       this.counts.shards++;
       this.counts.bytes += decodeMeta(value).length;
     }
+    for (const key of this.refs.getKeys({})) if (!this.has(key[0])) this.claimedAbsent.add(key[0]);
   }
 
   static open(path: string): ShardIndex {
@@ -96,14 +104,16 @@ export class ShardIndex {
       for (const b of claims) void this.refs.put([id, b], PRESENT);
     });
     if (added) {
+      this.claimedAbsent.delete(id);
       this.counts.shards++;
       this.counts.bytes += meta.length;
     }
     return added;
   }
 
-  /** Removes a shard's entries in one transaction; resolves once the commit is on disk. */
+  /** Removes a shard's entries in one transaction (its claims stay); resolves once the commit is on disk. */
   async remove(id: string, meta: ShardMeta): Promise<void> {
+    if (this.claims(id).length > 0) this.claimedAbsent.add(id);
     await this.root.batch(() => {
       void this.shards.remove(id);
       if (meta.location === 'inline') void this.inline.remove(id);
@@ -134,6 +144,11 @@ export class ShardIndex {
     return ids;
   }
 
+  /** False when `id` certainly has no claims: it is not stored and no claim outlived it. */
+  mayHaveClaims(id: string): boolean {
+    return this.claimedAbsent.has(id) || this.has(id);
+  }
+
   /** The buckets that claim shard `id`, ascending. */
   claims(id: string): number[] {
     const out: number[] = [];
@@ -143,9 +158,12 @@ export class ShardIndex {
 
   async addClaims(id: string, buckets: readonly number[]): Promise<void> {
     if (buckets.length === 0) return;
+    // Before the commit: the shard may be gone meanwhile (the caller then takes the claims back).
+    this.claimedAbsent.add(id);
     await this.root.batch(() => {
       for (const b of buckets) void this.refs.put([id, b], PRESENT);
     });
+    if (this.has(id)) this.claimedAbsent.delete(id);
   }
 
   async removeClaims(id: string, buckets: readonly number[]): Promise<void> {
@@ -153,6 +171,7 @@ export class ShardIndex {
     await this.root.batch(() => {
       for (const b of buckets) void this.refs.remove([id, b]);
     });
+    if (!this.has(id) && this.claims(id).length === 0) this.claimedAbsent.delete(id);
   }
 
   stats(): IndexStats {

@@ -310,6 +310,10 @@ export class PieceStore implements UploadSink {
     return this.index.claims(id);
   }
 
+  mayHaveClaims(id: string): boolean {
+    return this.index.mayHaveClaims(id);
+  }
+
   addClaims(id: string, buckets: readonly number[]): Promise<void> {
     return this.index.addClaims(id, buckets);
   }
