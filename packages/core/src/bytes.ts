@@ -19,16 +19,29 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-const HEX_DIGITS = '0123456789abcdef';
-/** Bytes per String.fromCharCode call (its arguments live on the stack). */
-const HEX_CHUNK = 4096;
-const hexCodes = new Uint16Array(HEX_CHUNK * 2);
+/** Char codes per String.fromCharCode call (its arguments live on the stack). */
+const CHAR_CODES_PER_CALL = 8192;
 
 /**
- * Lower-case hex. Char codes go into a scratch array and become one string per 4 KiB: appending
- * two characters at a time built a chain of intermediate strings, one per byte (a small read's
- * header roots made ~200 of them).
+ * The string whose char codes are `codes` (bytes read as latin1, or UTF-16 units). `apply` reads
+ * the array as an array-like: a spread (`...codes`) runs the iterator protocol, one result object
+ * per element, and appending one character at a time builds a string per element.
  */
+export function charCodesToString(codes: Uint8Array | Uint16Array): string {
+  if (codes.length <= CHAR_CODES_PER_CALL) return String.fromCharCode.apply(null, codes as unknown as number[]);
+  let s = '';
+  for (let at = 0; at < codes.length; at += CHAR_CODES_PER_CALL) {
+    s += String.fromCharCode.apply(null, codes.subarray(at, at + CHAR_CODES_PER_CALL) as unknown as number[]);
+  }
+  return s;
+}
+
+const HEX_DIGITS = '0123456789abcdef';
+/** Bytes per chunk of hex: two char codes each. */
+const HEX_CHUNK = CHAR_CODES_PER_CALL / 2;
+const hexCodes = new Uint16Array(HEX_CHUNK * 2);
+
+/** Lower-case hex. Char codes go into a scratch array and become one string per 4 KiB (see charCodesToString). */
 export function toHex(bytes: Uint8Array): string {
   let s = '';
   for (let at = 0; at < bytes.length; at += HEX_CHUNK) {
@@ -38,7 +51,7 @@ export function toHex(bytes: Uint8Array): string {
       hexCodes[2 * i] = HEX_DIGITS.charCodeAt(b >>> 4);
       hexCodes[2 * i + 1] = HEX_DIGITS.charCodeAt(b & 15);
     }
-    s += String.fromCharCode.apply(null, hexCodes.subarray(0, 2 * n) as unknown as number[]);
+    s += charCodesToString(hexCodes.subarray(0, 2 * n));
   }
   return s;
 }

@@ -73,6 +73,7 @@ export function merkleRoot(data: Uint8Array, leafSize = MERKLE_LEAF_SIZE): Uint8
  */
 const pendingPool: Uint8Array[] = [];
 const PENDING_POOL_MAX = 64;
+/** An ended builder's buffer: it marks the builder ended. */
 const NO_PENDING = new Uint8Array(1);
 
 /**
@@ -85,7 +86,6 @@ export class MerkleBuilder {
   private pending: Uint8Array;
   private pendingLength = 0;
   private total = 0;
-  private ended = false;
 
   constructor(private readonly leafSize = MERKLE_LEAF_SIZE) {
     this.pending = (leafSize === MERKLE_LEAF_SIZE ? pendingPool.pop() : undefined) ?? new Uint8Array(1 + leafSize);
@@ -101,7 +101,7 @@ export class MerkleBuilder {
   }
 
   private checkOpen(): void {
-    if (this.ended) throw new DdcError('DDC_INVALID_ARGUMENT', 'this Merkle builder already gave its digest', { hint: 'Use a new MerkleBuilder for each input' });
+    if (this.pending === NO_PENDING) throw new DdcError('DDC_INVALID_ARGUMENT', 'this Merkle builder already gave its digest', { hint: 'Use a new MerkleBuilder for each input' });
   }
 
   update(part: Uint8Array): void {
@@ -141,9 +141,8 @@ export class MerkleBuilder {
 
   /** Ends the builder without a digest and gives its buffer back for the next one. */
   release(): void {
-    if (this.ended) return;
-    this.ended = true;
     const buf = this.pending;
+    if (buf === NO_PENDING) return;
     this.pending = NO_PENDING;
     this.pendingLength = 0;
     if (buf.length === 1 + MERKLE_LEAF_SIZE && pendingPool.length < PENDING_POOL_MAX) pendingPool.push(buf);

@@ -22,6 +22,7 @@
  * any other shard read is: the framing carries no trust.
  */
 import { DdcError } from './errors.js';
+import { charCodesToString } from './bytes.js';
 
 export const BATCH_REQUEST_MAGIC = new Uint8Array([0x44, 0x44, 0x43, 0x51]); // "DDCQ"
 export const BATCH_RESPONSE_MAGIC = new Uint8Array([0x44, 0x44, 0x43, 0x52]); // "DDCR"
@@ -115,8 +116,7 @@ export function decodeBatchRequest(bytes: Uint8Array): BatchWant[] {
       const c = text[i]!;
       if (c > 0x7e || c < 0x21) throw malformed(`entry ${n}'s CID holds byte ${c}, which is not printable ASCII`, hint);
     }
-    // One string per CID: appending a character at a time built a chain of ~60 strings each.
-    const cid = String.fromCharCode.apply(null, text as unknown as number[]);
+    const cid = charCodesToString(text);
     off += length;
     wants.push({ cid, index });
   }

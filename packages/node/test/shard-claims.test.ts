@@ -47,7 +47,7 @@ describe('shard claims', () => {
     }
   });
 
-  it('a PUT reads the claims that outlived their shard (delete, quarantine, claims added meanwhile), also after a reopen, and none for an id never claimed', async () => {
+  it('claims that outlived their shard (delete, quarantine, claims added meanwhile) are read, also after a reopen, and none for an id never claimed', async () => {
     const dir = await tempDir();
     const dataDir = join(dir.path, 'data');
     try {
@@ -58,18 +58,18 @@ describe('shard claims', () => {
       assert.equal((await put(store, quarantined.bytes, [4, 6])).created, true);
       assert.equal((await put(store, claimedLate.bytes)).created, true);
       // Stored: their claims are read (and none for the shard put without a token).
-      assert.deepEqual(refs.listForPut(deleted.id), [3]);
-      assert.deepEqual(refs.listForPut(claimedLate.id), []);
+      assert.deepEqual(refs.list(deleted.id), [3]);
+      assert.deepEqual(refs.list(claimedLate.id), []);
       assert.equal(await store.delete(deleted.id), true);
       assert.notEqual(await store.quarantine(quarantined.id), undefined);
       // A bucket's claim recorded while another request deletes the shard (recordShardPut's race).
       await refs.add(claimedLate.id, [9]);
       assert.equal(await store.delete(claimedLate.id), true);
       const expect = () => {
-        assert.deepEqual(refs.listForPut(deleted.id), [3]);
-        assert.deepEqual(refs.listForPut(quarantined.id), [4, 6]);
-        assert.deepEqual(refs.listForPut(claimedLate.id), [9]);
-        assert.deepEqual(refs.listForPut(never.id), []);
+        assert.deepEqual(refs.list(deleted.id), [3]);
+        assert.deepEqual(refs.list(quarantined.id), [4, 6]);
+        assert.deepEqual(refs.list(claimedLate.id), [9]);
+        assert.deepEqual(refs.list(never.id), []);
         assert.equal(store.mayHaveClaims(never.id), false);
       };
       expect();
@@ -81,10 +81,10 @@ describe('shard claims', () => {
       // Once the last claim of an absent shard goes, nothing is left to read.
       await refs.remove(deleted.id, [3]);
       assert.equal(store.mayHaveClaims(deleted.id), false);
-      assert.deepEqual(refs.listForPut(deleted.id), []);
+      assert.deepEqual(refs.list(deleted.id), []);
       // Stored again: read as any stored shard.
       assert.equal((await put(store, quarantined.bytes)).created, true);
-      assert.deepEqual(refs.listForPut(quarantined.id), [4, 6]);
+      assert.deepEqual(refs.list(quarantined.id), [4, 6]);
       await refs.close();
       await store.close();
     } finally {

@@ -6,6 +6,8 @@
  * Http1ResponseError so that the caller can send the request the general way instead.
  */
 
+import { charCodesToString } from '@ddc/core';
+
 /** Longest response head accepted; a node's answers carry a few hundred bytes of headers. */
 export const MAX_RESPONSE_HEAD = 16 * 1024;
 
@@ -108,7 +110,7 @@ export class Http1ResponseReader {
         const b = chunk[i++]!;
         this.matched = b === HEAD_END_BYTES[this.matched] ? this.matched + 1 : b === 13 ? 1 : 0;
       }
-      this.headText += latin1(chunk, at, i);
+      this.headText += charCodesToString(chunk.subarray(at, i));
       this.headLength += i - at;
       at = i;
       if (this.matched < 4) {
@@ -130,14 +132,4 @@ export class Http1ResponseReader {
     }
     return at;
   }
-}
-
-/**
- * `apply` reads the bytes as an array-like; a spread (`...bytes`) runs the iterator protocol, one
- * result object per byte, which made this the client's largest allocation per small put.
- */
-function latin1(bytes: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i += 4096) s += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
-  return s;
 }

@@ -29,8 +29,6 @@ const MAX_BUCKET = Number.MAX_SAFE_INTEGER;
 /** Where claims are kept: the piece store's index. */
 export interface ClaimStore {
   claims(id: string): number[];
-  /** False when `id` certainly has no claims (not stored, and no claim outlived it): a cheap check before `claims`. */
-  mayHaveClaims(id: string): boolean;
   addClaims(id: string, buckets: readonly number[]): Promise<void>;
   removeClaims(id: string, buckets: readonly number[]): Promise<void>;
 }
@@ -75,15 +73,6 @@ export class ShardRefs {
     const old = this.legacyList(id);
     if (old.length === 0) return out;
     return [...new Set([...out, ...old])].sort((x, y) => x - y);
-  }
-
-  /**
-   * list(id) for a PUT about to store the shard: empty without reading the index when the store
-   * knows no claim can exist (folders with older claims always read them).
-   */
-  listForPut(id: string): number[] {
-    if (!this.legacy && !this.store.mayHaveClaims(id)) return [];
-    return this.list(id);
   }
 
   /** Adds claims; resolves once they are on disk. */

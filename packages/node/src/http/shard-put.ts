@@ -52,7 +52,7 @@ function receive(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id
   try {
     // Should this PUT create the shard, its claims commit with it (one transaction); a shard that
     // was already here has its claims settled after the commit.
-    upload = ctx.store.beginPut(id, declared, claimsToAdd(grant, ctx.auth.refs.listForPut(id), true));
+    upload = ctx.store.beginPut(id, declared, claimsToAdd(grant, ctx.auth.refs.list(id), true));
   } catch (e) {
     ticket.release();
     return refuseBody(ctx, req, res, e);

@@ -34,7 +34,7 @@ export class ShardIndex {
   /**
    * Ids that may have claims but no shard (a delete or quarantine leaves the claims; see
    * shard-refs.ts), kept a superset: added before such a state can be seen, dropped after it
-   * ends. A PUT of any other id that is not stored reads no claims: the LMDB range read per PUT
+   * ends. `claims` of any other id that is not stored reads nothing: the LMDB range read per PUT
    * was most of what a node's small writes promoted to the old generation (docs/BENCHMARKS.md).
    */
   private readonly claimedAbsent = new Set<string>();
@@ -149,8 +149,9 @@ export class ShardIndex {
     return this.claimedAbsent.has(id) || this.has(id);
   }
 
-  /** The buckets that claim shard `id`, ascending. */
+  /** The buckets that claim shard `id`, ascending (no index read when it certainly has none). */
   claims(id: string): number[] {
+    if (!this.mayHaveClaims(id)) return [];
     const out: number[] = [];
     for (const key of this.refs.getKeys({ start: [id, -1], end: [id, Number.MAX_SAFE_INTEGER + 1] })) out.push(key[1]);
     return out;

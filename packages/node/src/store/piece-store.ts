@@ -310,6 +310,7 @@ export class PieceStore implements UploadSink {
     return this.index.claims(id);
   }
 
+  /** False when `id` certainly has no claims (not stored, and no claim outlived it); `claims` then reads nothing. */
   mayHaveClaims(id: string): boolean {
     return this.index.mayHaveClaims(id);
   }
