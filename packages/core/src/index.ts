@@ -5,6 +5,7 @@ export * from './buffer-pool.js';
 export * from './merkle.js';
 export * from './shard.js';
 export * from './shard-batch.js';
+export * from './shard-put-batch.js';
 export * from './placement.js';
 export * from './cluster.js';
 export * from './unixfs/index.js';
