@@ -25,6 +25,7 @@ export type Route =
   | { kind: 'pieceShard'; method: 'GET' | 'HEAD'; cid: string; index: number; verify: boolean }
   | { kind: 'piece'; cid: string }
   | { kind: 'pieceBatch' }
+  | { kind: 'shardPutBatch' }
   | { kind: 'list'; after: string | undefined; limit: number }
   | { kind: 'health'; method: 'GET' | 'HEAD' }
   | { kind: 'info' }
@@ -199,6 +200,10 @@ export function parseRoute(method: string, url: string): Route {
       const limit = q.has('limit') ? Math.min(uint('limit', q.get('limit'), Number.MAX_SAFE_INTEGER), MAX_LIST_LIMIT) : DEFAULT_LIST_LIMIT;
       if (limit < 1) throw invalidArgument('limit must be at least 1');
       return { kind: 'list', after: after === undefined || after === '' ? undefined : shardId(after), limit };
+    }
+    if (a === 'batch' && b === undefined) {
+      allow(method, path, ['POST'] as const);
+      return { kind: 'shardPutBatch' };
     }
     if (b === undefined) {
       const m = allow(method, path, ['GET', 'HEAD', 'PUT', 'DELETE'] as const);

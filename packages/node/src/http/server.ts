@@ -16,6 +16,7 @@ import { declaredLength, refuseBody } from './body.js';
 import { sendError, sendJson } from './respond.js';
 import { MAX_URL_BYTES, parseRoute, type Route } from './router.js';
 import { handlePut } from './shard-put.js';
+import { handlePutBatch } from './shard-put-batch.js';
 import { handleMaintenance, isMaintenanceRoute } from './maintenance.js';
 import { serveShard } from './shard-read.js';
 import { serveShardBatch } from './shard-batch.js';
@@ -83,6 +84,7 @@ function handle(ctx: NodeContext, req: IncomingMessage, res: ServerResponse): vo
     return refuseBody(ctx, req, res, e);
   }
   if (route.kind === 'shard' && route.method === 'PUT') return handlePut(ctx, req, res, route.id);
+  if (route.kind === 'shardPutBatch') return handlePutBatch(ctx, req, res);
   // A handler can fail before it has read the whole body (one too large): refuseBody drops the
   // rest, up to a cap, so the answer still reaches the client; after the headers, sendError cuts.
   dispatch(ctx, req, res, route).catch((e: unknown) => (res.headersSent ? sendError(res, e, ctx.log) : refuseBody(ctx, req, res, e)));

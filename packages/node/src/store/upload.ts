@@ -45,6 +45,8 @@ export class ShardUpload {
   private temp: TempFile | undefined;
   private headerChecked = false;
   private done = false;
+  /** Set by verify(): the shard's checked identity, so end() only stores it. */
+  private checked: ReturnType<ShardVerifier['finish']> | undefined;
 
   constructor(
     private readonly sink: UploadSink,
@@ -109,6 +111,16 @@ export class ShardUpload {
     this.buffered = 0;
   }
 
+  /**
+   * The shard's bytes are all in: checks it whole now (its Merkle root against the id) and throws a
+   * DdcError if it is not a good shard; end() then only stores it. A batch checks every shard
+   * before it stores any.
+   */
+  verify(): void {
+    if (this.done) throw new DdcError('DDC_INTERNAL', 'verify after the upload ended');
+    this.checked ??= this.verifier.finish(this.expectedId);
+  }
+
   /** The body ended: verify it whole, make it durable, index it. */
   end(): Promise<PutResult> {
     if (this.done) return Promise.reject(new DdcError('DDC_INTERNAL', 'the upload already ended'));
@@ -118,7 +130,7 @@ export class ShardUpload {
 
   private async finish(): Promise<PutResult> {
     try {
-      const v = this.verifier.finish(this.expectedId);
+      const v = this.checked ?? this.verifier.finish(this.expectedId);
       const verified: VerifiedUpload = { id: v.id, header: v.header, headerLength: v.headerLength, length: v.length };
       if (this.claims && this.claims.length > 0) verified.claims = this.claims;
       if (this.temp) {
