@@ -16,6 +16,7 @@ import { toChunks, type PutSource } from './sources.js';
 import { encodePiece } from './put/encode-piece.js';
 import { BufferPool } from '@ddc/core';
 import { uploadStripe, type MissingShard } from './put/upload.js';
+import { ShardPutBatcher } from './put/put-batcher.js';
 import { fetchPiece } from './get/fetch-piece.js';
 import { ShardReadBatcher } from './get/shard-batcher.js';
 import { inspectPiece, type PieceReport } from './inspect.js';
@@ -78,6 +79,7 @@ export class DdcClient {
   /** Pieces read for getRecyclable, given back by its consumer. */
   private readonly piecePool: BufferPool;
   private readonly batcher: ShardReadBatcher;
+  private readonly putBatcher: ShardPutBatcher;
   /** Signs this client's requests to nodes (options.identity, or a key made for this client). */
   readonly signer: RequestSigner;
 
@@ -90,6 +92,7 @@ export class DdcClient {
     this.shardPool = new BufferPool(this.opts.piecesInFlight * 8);
     this.piecePool = new BufferPool(this.opts.readAhead + 4);
     this.batcher = new ShardReadBatcher(this.opts.transport);
+    this.putBatcher = new ShardPutBatcher(this.opts.transport);
   }
 
   /** The key pair that signs this client's requests. */
@@ -179,6 +182,7 @@ export class DdcClient {
         retry: this.opts.retry,
         health: this.health,
         signer: this.signer,
+        batcher: this.putBatcher,
         ...(token ? { token } : {}),
         ...(signal ? { signal } : {}),
       });

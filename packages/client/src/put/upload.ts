@@ -11,6 +11,7 @@ import type { Transport } from '../transport/types.js';
 import type { RequestSigner } from '../request-signer.js';
 import { withRetry, type RetryOptions } from '../retry.js';
 import type { NodeHealth } from '../node-health.js';
+import type { ShardPutBatcher } from './put-batcher.js';
 
 export interface MissingShard {
   pieceCid: string;
@@ -34,6 +35,8 @@ export interface UploadContext {
   /** A bucket token with `put`: the nodes then record that the bucket references the shards. */
   token?: CapabilityToken;
   signal?: AbortSignal;
+  /** Coalesces shard PUTs to one node into batch writes (one per client). */
+  batcher?: ShardPutBatcher;
 }
 
 /** PUT one shard, signed for its node; every attempt gets a fresh signature (nonces are single-use). */
@@ -51,7 +54,7 @@ export async function uploadStripe(shards: readonly EncodedShard[], homes: reado
       const node = homes[index]!;
       if (!ctx.health.isReachable(node.id)) throw new DdcError('DDC_NODE_UNAVAILABLE', `node ${node.id} failed recently; skipped`);
       try {
-        await putShardSigned(ctx, node, shard);
+        await (ctx.batcher ? ctx.batcher.put(node, shard, ctx) : putShardSigned(ctx, node, shard));
       } catch (e) {
         if (e instanceof DdcError && e.code === 'DDC_NODE_UNAVAILABLE') ctx.health.markDown(node.id);
         throw e;

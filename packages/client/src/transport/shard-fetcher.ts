@@ -28,12 +28,12 @@ export interface ShardFetcherOptions {
 }
 
 export interface NodeRequest {
-  method: 'GET' | 'PUT';
+  method: 'GET' | 'PUT' | 'POST';
   /** Path and query, starting with '/'. */
   path: string;
   headers?: Readonly<Record<string, string>>;
-  /** Sent with Content-Length; the caller keeps it unchanged until the request settles. */
-  body?: Uint8Array;
+  /** Sent with Content-Length (parts one after another); the caller keeps it unchanged until the request settles. */
+  body?: Uint8Array | readonly Uint8Array[];
 }
 
 export interface FetchedResponse {
@@ -84,13 +84,17 @@ class Connection {
     });
   }
 
-  send(head: string, body: Uint8Array | undefined, pending: Pending): void {
+  send(head: string, body: Uint8Array | readonly Uint8Array[] | undefined, pending: Pending): void {
     this.pending = pending;
     this.socket.ref();
     if (!this.socket.connecting) this.socket.setTimeout(this.options.headersTimeoutMs);
     this.socket.cork();
     this.socket.write(head);
-    if (body && body.length > 0) this.socket.write(body);
+    if (body instanceof Uint8Array) {
+      if (body.length > 0) this.socket.write(body);
+    } else if (body) {
+      for (const part of body) if (part.length > 0) this.socket.write(part);
+    }
     this.socket.uncork();
   }
 
@@ -152,8 +156,15 @@ function requestHead(origin: Origin, req: NodeRequest): string {
     if (lower === 'host' || lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection') continue;
     head += `${name}: ${value}\r\n`;
   }
-  if (req.body) head += `content-length: ${req.body.length}\r\n`;
+  if (req.body) head += `content-length: ${bodyLength(req.body)}\r\n`;
   return `${head}\r\n`;
+}
+
+function bodyLength(body: Uint8Array | readonly Uint8Array[]): number {
+  if (body instanceof Uint8Array) return body.length;
+  let n = 0;
+  for (const part of body) n += part.length;
+  return n;
 }
 
 class StaleConnection extends Error {
@@ -209,14 +220,14 @@ export class ShardFetcher {
       try {
         return await this.once(origin, head, req.body, bodyFor, signal);
       } catch (e) {
-        // Only a request that never reached the node is sent again (GET and PUT are idempotent, so safe either way).
+        // Only a request that never reached the node is sent again (GET, PUT and the batch POST of content-addressed shards are idempotent, so safe either way).
         if (e instanceof StaleConnection && attempt < 2 && !signal?.aborted) continue;
         throw e instanceof StaleConnection ? e.original : e;
       }
     }
   }
 
-  private async once(origin: Origin, head: string, body: Uint8Array | undefined, bodyFor: (head: ResponseHead) => Uint8Array, signal?: AbortSignal): Promise<FetchedResponse> {
+  private async once(origin: Origin, head: string, body: NodeRequest['body'], bodyFor: (head: ResponseHead) => Uint8Array, signal?: AbortSignal): Promise<FetchedResponse> {
     signal?.throwIfAborted();
     const conn = await this.acquire(origin, signal);
     return new Promise<FetchedResponse>((resolve, reject) => {

@@ -1,5 +1,5 @@
 /** The client's only view of the network: plain shard requests to one node. */
-import type { BatchEntry, BatchWant } from '@ddc/core';
+import type { BatchEntry, BatchWant, PutBatchEntry } from '@ddc/core';
 
 export interface ShardResponse {
   bytes: Uint8Array;
@@ -16,6 +16,12 @@ export interface PieceShardInfo {
 export interface Transport {
   /** Stores a shard; resolves once the node has it durably. `headers`: the signed-request headers (docs/ACCESS.md). */
   putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>, query?: string): Promise<{ created: boolean }>;
+  /**
+   * Stores several shards on one node in one exchange (POST /v1/shards/batch, signed as a PUT with
+   * UNSIGNED-PAYLOAD); resolves once all are durable, with each one's outcome in order. Rejects
+   * DDC_NOT_FOUND or DDC_METHOD_NOT_ALLOWED from a node without the route. Transports without it put one by one.
+   */
+  putShards?(baseUrl: string, shards: readonly PutBatchEntry[], signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }[]>;
   /** Deletes a shard (or the signer's bucket claim on it); rejects with DDC_SHARD_NOT_FOUND if the node holds none. */
   deleteShard(baseUrl: string, id: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<void>;
   /** The shard the node holds for (piece, index); rejects with DDC_SHARD_NOT_FOUND if none. */

@@ -4,7 +4,7 @@
  * instead (shard-fetcher.ts). Node only (imported by the Node entry).
  */
 import { Agent } from 'undici';
-import { DdcError, decodeBatchResponse, encodeBatchRequest, type BatchEntry, type BatchWant } from '@ddc/core';
+import { DdcError, decodeBatchResponse, encodeBatchRequest, encodePutBatch, type BatchEntry, type BatchWant, type PutBatchEntry } from '@ddc/core';
 import { BufferPool } from '@ddc/core';
 import type { PieceShardInfo, Transport } from './types.js';
 import { errorFromResponse, networkError } from './http-errors.js';
@@ -129,6 +129,40 @@ export class UndiciTransport implements Transport {
     }
   }
 
+  async putShards(baseUrl: string, shards: readonly PutBatchEntry[], signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }[]> {
+    const path = '/v1/shards/batch';
+    const url = baseUrl + path;
+    const body = encodePutBatch(shards);
+    const origin = this.fetcher?.originOf(baseUrl);
+    let text: string | undefined;
+    if (origin) {
+      try {
+        const r = await this.fetcher!.request(
+          origin,
+          { method: 'POST', path, headers: { ...headers, 'content-type': 'application/octet-stream' }, body },
+          (h) => {
+            if (h.contentLength > MAX_ANSWER_TEXT) throw new Http1ResponseError('too-large', `an answer of ${h.contentLength} bytes to a batch shard PUT`);
+            return new Uint8Array(h.contentLength);
+          },
+          signal,
+        );
+        text = answerText.decode(r.body);
+        if (r.head.status >= 300) throw errorFromResponse(r.head.status, text, url);
+      } catch (cause) {
+        if (!(cause instanceof FetchFallback)) throw this.fetchError(cause, url, signal);
+      }
+    }
+    if (text === undefined) {
+      const res = await this.call(baseUrl, path, 'POST', signal, joinParts(body), headers);
+      try {
+        text = await res.body.text();
+      } catch (cause) {
+        throw networkError(cause, url, signal);
+      }
+    }
+    return batchOutcomes(text, shards, url);
+  }
+
   async deleteShard(baseUrl: string, id: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<void> {
     const res = await this.call(baseUrl, `/v1/shards/${id}`, 'DELETE', signal, undefined, headers);
     await res.body.dump().catch(() => undefined);
@@ -250,4 +284,27 @@ function readInto(body: NodeJS.ReadableStream, out: Uint8Array, pool: BufferPool
       resolve(out);
     });
   });
+}
+
+function joinParts(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** A batch PUT's answer, checked against what was sent: one outcome per shard, ids in order. */
+function batchOutcomes(text: string, shards: readonly PutBatchEntry[], url: string): { created: boolean }[] {
+  let list: unknown;
+  try {
+    list = (JSON.parse(text) as { shards?: unknown }).shards;
+  } catch (cause) {
+    throw new DdcError('DDC_NODE_BAD_RESPONSE', `${url} answered with a body that is not JSON`, { cause });
+  }
+  const ok = Array.isArray(list) && list.length === shards.length && list.every((e, i) => typeof e === 'object' && e !== null && (e as { id?: unknown }).id === shards[i]!.id);
+  if (!ok) throw new DdcError('DDC_NODE_BAD_RESPONSE', `${url} answered a batch of ${shards.length} shards with a list that does not match it`, { hint: 'Check that the URL points at a DDC node of this version' });
+  return (list as { created?: unknown }[]).map((e) => ({ created: e.created === true }));
 }

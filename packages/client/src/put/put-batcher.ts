@@ -1,0 +1,123 @@
+/**
+ * Coalesces shard PUTs to one node into batch writes (POST /v1/shards/batch), as the read
+ * batcher coalesces reads: a shard asked for while the node has no exchange of this writer's
+ * running goes out at once as a plain PUT; shards asked for while one runs wait for it and then go
+ * out together, up to MAX_BATCH_SHARDS shards or MAX_BATCH_BYTES. So an idle client pays no
+ * latency, and a large put, whose pieces' shards queue up behind each other, pays one HTTP
+ * exchange, one signature and one index commit per batch instead of per shard.
+ *
+ * A batch the node refuses as a whole (a node without the route, or an error that names no one
+ * shard) is sent again shard by shard, so every shard gets its own outcome and error.
+ */
+import { DdcError, isDdcError, type ClusterNode, type EncodedShard } from '@ddc/core';
+import type { Transport } from '../transport/types.js';
+import { withRetry } from '../retry.js';
+import { putShardSigned, type UploadContext } from './upload.js';
+
+/** Shards per batch (the node takes up to 64). */
+const MAX_BATCH_SHARDS = 16;
+/** Shard bytes per batch (the node takes up to 4 MiB): larger shards go alone. */
+const MAX_BATCH_BYTES = 2 * 1024 * 1024;
+
+interface Waiter {
+  shard: EncodedShard;
+  ctx: UploadContext;
+  resolve(r: { created: boolean }): void;
+  reject(e: unknown): void;
+}
+
+interface NodeQueue {
+  node: ClusterNode;
+  running: number;
+  waiting: Waiter[];
+}
+
+export class ShardPutBatcher {
+  /** Queues by node URL and by what signs the batch (the writer's key and bucket token). */
+  private readonly queues = new Map<string, NodeQueue>();
+  private readonly signerIds = new WeakMap<object, number>();
+  private nextSignerId = 0;
+  /** Nodes that answered the batch route with 404/405 (older nodes): put one by one. */
+  private readonly noBatch = new Set<string>();
+
+  /** `perNode`: exchanges running to one node per signer before shards wait to be batched. */
+  constructor(private readonly transport: Transport, private readonly perNode = 1) {}
+
+  put(node: ClusterNode, shard: EncodedShard, ctx: UploadContext): Promise<{ created: boolean }> {
+    if (!this.transport.putShards || shard.bytes.length > MAX_BATCH_BYTES / 2 || this.noBatch.has(node.url)) return putShardSigned(ctx, node, shard);
+    return new Promise((resolve, reject) => {
+      const key = `${node.url}\n${this.signerId(ctx.signer)}\n${ctx.token?.idHex ?? '-'}`;
+      let queue = this.queues.get(key);
+      if (!queue) this.queues.set(key, (queue = { node, running: 0, waiting: [] }));
+      queue.waiting.push({ shard, ctx, resolve, reject });
+      this.pump(key, queue);
+    });
+  }
+
+  private signerId(signer: object): number {
+    let id = this.signerIds.get(signer);
+    if (id === undefined) this.signerIds.set(signer, (id = this.nextSignerId++));
+    return id;
+  }
+
+  private pump(key: string, queue: NodeQueue): void {
+    while (queue.running < this.perNode && queue.waiting.length > 0) {
+      const batch = takeBatch(queue.waiting);
+      queue.running++;
+      const done = () => {
+        queue.running--;
+        this.pump(key, queue);
+        if (queue.running === 0 && queue.waiting.length === 0 && this.queues.get(key) === queue) this.queues.delete(key);
+      };
+      (batch.length === 1 || this.noBatch.has(queue.node.url) ? this.putEach(queue.node, batch) : this.putBatch(queue.node, batch)).then(done, done);
+    }
+  }
+
+  private putEach(node: ClusterNode, batch: Waiter[]): Promise<unknown> {
+    return Promise.all(batch.map((w) => putShardSigned(w.ctx, node, w.shard).then(w.resolve, w.reject)));
+  }
+
+  private async putBatch(node: ClusterNode, batch: Waiter[]): Promise<unknown> {
+    // Everything that signs the batch is the same for its shards (the queue's key); retries as a single PUT's.
+    const { ctx } = batch[0]!;
+    const live = batch.filter((w) => {
+      if (!w.ctx.signal?.aborted) return true;
+      w.reject(new DdcError('DDC_ABORTED', 'the operation was aborted', { cause: w.ctx.signal.reason }));
+      return false;
+    });
+    if (live.length <= 1) return this.putEach(node, live);
+    const url = `${node.url}/v1/shards/batch`;
+    let outcomes: { created: boolean }[];
+    try {
+      outcomes = await withRetry(() => {
+        const headers = ctx.signer.headers({ method: 'POST', url, audience: node.id, contentSha256: 'UNSIGNED-PAYLOAD', ...(ctx.token ? { token: ctx.token } : {}) });
+        return this.transport.putShards!(node.url, live.map((w) => ({ id: w.shard.id, bytes: w.shard.bytes })), undefined, headers);
+      }, ctx.retry);
+    } catch (e) {
+      if (isDdcError(e) && (e.code === 'DDC_NOT_FOUND' || e.code === 'DDC_METHOD_NOT_ALLOWED')) {
+        if (this.noBatch.size >= 1024) this.noBatch.clear();
+        this.noBatch.add(node.url);
+      }
+      // A node that cannot be reached fails every shard alike; anything else is asked shard by shard.
+      if (isDdcError(e) && e.code === 'DDC_NODE_UNAVAILABLE') {
+        for (const w of live) w.reject(e);
+        return;
+      }
+      return this.putEach(node, live);
+    }
+    live.forEach((w, i) => w.resolve(outcomes[i]!));
+  }
+}
+
+/** The first waiting shards up to the batch limits (at least one). */
+function takeBatch(waiting: Waiter[]): Waiter[] {
+  let n = 0;
+  let bytes = 0;
+  while (n < waiting.length && n < MAX_BATCH_SHARDS) {
+    const size = waiting[n]!.shard.bytes.length;
+    if (n > 0 && bytes + size > MAX_BATCH_BYTES) break;
+    bytes += size;
+    n++;
+  }
+  return waiting.splice(0, n);
+}
