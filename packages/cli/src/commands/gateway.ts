@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AccessKeyStore, loadGatewayConfigFile, startGateway, type GatewayOptions } from '@ddc/gateway';
+import { tuneServerHeap } from '../runtime/server-heap.js';
 import { DEFAULT_DATA_DIR, defaultClusterFile } from '../context.js';
 import { usage } from '../errors.js';
 import { printJson } from '../output.js';
@@ -74,6 +75,7 @@ async function startCommand(argv: string[]): Promise<number> {
     if (chain) o.chain = chain;
     else o.cluster = defaultClusterFile();
   }
+  tuneServerHeap();
   const gw = await startGateway(o);
   const id = gw.context.keys;
   if (values.json) {

@@ -1,5 +1,6 @@
 /**
- * Heap sizing for the storage node's process (`ddc node start`).
+ * Heap sizing for the server processes: the storage node (`ddc node start`) and the gateway
+ * (`ddc gateway start`).
  *
  * After each full GC V8 sets the next old-generation limit at 1.1 to 4 times the live heap,
  * picking the factor from how fast it collects. For a storage node (about 34 MB live, mostly
@@ -7,8 +8,10 @@
  * mark-compact every 0.5-1 s, with 4-26 ms pauses: those pauses were the small reads' p99. At
  * the top of V8's own range (4x) the same reads ran at 13,700-17,700 a second instead of
  * 10,000-13,900, with a p99 of 5.4-8.4 ms instead of 14.5-21.7, and a node's heap reached 66-76 MB
- * before a mark-compact instead of about 42 (docs/BENCHMARKS.md, eighth session). The gateway
- * showed no gain from it, so only the node sets it.
+ * before a mark-compact instead of about 42 (docs/BENCHMARKS.md, eighth session). The gateway, at
+ * about 31 MB live, ran a mark-compact every 0.1-0.15 s while it took a 256 MiB S3 PutObject (109
+ * in one benchmark S3 phase); at 4x, 3 in the same phase, and 144 MB/s against 120 (tenth
+ * session, one run each; the eighth session had seen no gain on small reads).
  */
 import { setFlagsFromString } from 'node:v8';
 
