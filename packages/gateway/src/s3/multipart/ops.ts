@@ -63,7 +63,8 @@ export async function uploadPart(ctx: S3Context, r: S3Request): Promise<void> {
   const payload = verifiedPayload(bodyOf(r), { auth: r.auth, headers: r.headers, maxBytes: ctx.limits.maxPartBytes });
   let part: PartInfo;
   try {
-    part = await ctx.multipart.writePart(uploadId, partNumber, payload.chunks);
+    // The payload hashes every byte for its checks already: its MD5 is the part's ETag.
+    part = await ctx.multipart.writePart(uploadId, partNumber, payload.chunks, payload.md5Hex);
   } catch (e) {
     throw payload.error() ?? e;
   }

@@ -96,13 +96,17 @@ export class MultipartStore {
     return info;
   }
 
-  /** Streams a part to disk and names it; replaces an earlier part of the same number. */
-  async writePart(uploadId: string, partNumber: number, chunks: AsyncIterable<Uint8Array>): Promise<PartInfo> {
+  /**
+   * Streams a part to disk and names it; replaces an earlier part of the same number. `md5Hex`:
+   * the part's MD5 once `chunks` has ended, when the caller hashes the bytes already (an upload's
+   * verified payload does); otherwise it is computed here.
+   */
+  async writePart(uploadId: string, partNumber: number, chunks: AsyncIterable<Uint8Array>, md5Hex?: () => string): Promise<PartInfo> {
     const dir = this.dir(uploadId);
     if (this.busy.has(uploadId)) throw noSuchUpload(uploadId);
     const file = `${partName(partNumber)}-${randomBytes(6).toString('hex')}.bin`;
     const tmp = join(dir, `.${file}.tmp`);
-    const md5 = createHash('md5');
+    const md5 = md5Hex ? undefined : createHash('md5');
     let size = 0;
     let fh;
     try {
@@ -113,7 +117,7 @@ export class MultipartStore {
     }
     try {
       for await (const chunk of chunks) {
-        md5.update(chunk);
+        md5?.update(chunk);
         size += chunk.length;
         await fh.write(chunk);
       }
@@ -124,7 +128,7 @@ export class MultipartStore {
       throw e;
     }
     await fh.close();
-    const part: PartInfo = { partNumber, etag: md5.digest('hex'), size, lastModified: new Date().toISOString(), file };
+    const part: PartInfo = { partNumber, etag: md5 ? md5.digest('hex') : md5Hex!(), size, lastModified: new Date().toISOString(), file };
     return this.locked(uploadId, async () => {
       if (this.busy.has(uploadId)) {
         await unlink(tmp).catch(() => {});
