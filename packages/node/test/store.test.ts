@@ -140,6 +140,38 @@ describe('WriteGate', () => {
     await idle;
     assert.deepEqual([gate.running, gate.queued], [0, 0]);
   });
+
+  it('weighs writes: a heavy one waits for room, runs in arrival order, and never past the bound', async () => {
+    const gate = new WriteGate(4, 4);
+    const ran: string[] = [];
+    const enter = (name: string, weight: number) => {
+      const t = gate.tryEnter(weight)!;
+      void t.ready.then(() => ran.push(name), () => ran.push(`${name}!`));
+      return t;
+    };
+    const a = enter('a', 3);
+    const b = enter('b', 2); // 3 + 2 > 4: waits
+    const c = enter('c', 1); // would fit, but b is first in line
+    await Promise.resolve();
+    assert.deepEqual(ran, ['a']);
+    assert.deepEqual([gate.running, gate.queued], [3, 2]);
+    a.release();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(ran, ['a', 'b', 'c']);
+    assert.deepEqual([gate.running, gate.queued], [3, 0]);
+    const huge = enter('huge', 99); // clamped to the bound: runs once everything else is done
+    const d = enter('d', 1);
+    b.release();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(ran, ['a', 'b', 'c']);
+    huge.release(); // leaves the queue: d behind it fits now
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(ran, ['a', 'b', 'c', 'huge!', 'd']);
+    assert.deepEqual([gate.running, gate.queued], [2, 0]);
+    c.release();
+    d.release();
+    assert.deepEqual([gate.running, gate.queued], [0, 0]);
+  });
 });
 
 describe('KeyedMutex and DirSyncer', () => {

@@ -28,14 +28,15 @@ export function handlePutBatch(ctx: NodeContext, req: IncomingMessage, res: Serv
   const declared = declaredLength(req);
   if (declared !== undefined && declared > MAX_PUT_BATCH_BODY) return refuseBody(ctx, req, res, tooLarge(MAX_PUT_BATCH_BODY, declared));
   authorizeShardPut(ctx, req).then(
-    (grant) => admit(ctx, req, res, grant),
+    (grant) => admit(ctx, req, res, grant, declared),
     (e: unknown) => refuseBody(ctx, req, res, e),
   );
 }
 
-function admit(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, grant: ShardPutGrant): void {
+function admit(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, grant: ShardPutGrant, declared: number | undefined): void {
   if (req.destroyed && !req.complete) return;
-  const ticket = ctx.gate.tryEnter();
+  // A batch holds its inline shards in memory until it is stored: it weighs as the single PUTs of as many bytes.
+  const ticket = ctx.gate.tryEnter(Math.ceil((declared ?? MAX_PUT_BATCH_BODY) / ctx.config.inlineThreshold));
   if (!ticket) return refuseBody(ctx, req, res, busy(RETRY_AFTER_SECONDS));
   const leftEarly = () => ticket.release();
   req.once('close', leftEarly);

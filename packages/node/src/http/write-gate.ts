@@ -1,6 +1,8 @@
 /**
  * Bounds concurrent writes: `maxRunning` at once, `maxQueued` waiting, and past that the
- * caller is refused (the server answers 503 DDC_BUSY) instead of piling up sockets.
+ * caller is refused (the server answers 503 DDC_BUSY) instead of piling up sockets. A write
+ * may weigh more than one (a batch of shards counts as the single PUTs whose memory it holds),
+ * so the bound on buffered bytes holds for batches too. Writes run in arrival order.
  */
 import { shuttingDown } from '../errors.js';
 
@@ -13,6 +15,7 @@ export interface Ticket {
 
 interface Entry {
   state: 'queued' | 'running' | 'done';
+  weight: number;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -28,6 +31,7 @@ export class WriteGate {
     private readonly maxQueued: number,
   ) {}
 
+  /** The weight of the writes running. */
   get running(): number {
     return this.active;
   }
@@ -36,17 +40,19 @@ export class WriteGate {
     return this.queue.length;
   }
 
-  /** A ticket, or undefined when the queue is full. */
-  tryEnter(): Ticket | undefined {
-    if (!this.closed && this.active >= this.maxRunning && this.queue.length >= this.maxQueued) return undefined;
+  /** A ticket for a write of `weight` (1 to maxRunning), or undefined when the queue is full. */
+  tryEnter(weight = 1): Ticket | undefined {
+    const w = Math.min(Math.max(1, Math.ceil(weight)), this.maxRunning);
+    const fits = this.queue.length === 0 && this.active + w <= this.maxRunning;
+    if (!this.closed && !fits && this.queue.length >= this.maxQueued) return undefined;
     let entry!: Entry;
-    const ready = new Promise<void>((resolve, reject) => (entry = { state: 'queued', resolve, reject }));
+    const ready = new Promise<void>((resolve, reject) => (entry = { state: 'queued', weight: w, resolve, reject }));
     ready.catch(() => undefined); // a caller that left never awaits it
     if (this.closed) {
       entry.state = 'done';
       entry.reject(shuttingDown());
-    } else if (this.active < this.maxRunning) {
-      this.active++;
+    } else if (fits) {
+      this.active += w;
       entry.state = 'running';
       entry.resolve();
     } else {
@@ -55,18 +61,25 @@ export class WriteGate {
     return { ready, release: () => this.release(entry) };
   }
 
+  /** Starts the writes at the head of the queue that fit now. */
+  private pump(): void {
+    for (let next = this.queue[0]; next && this.active + next.weight <= this.maxRunning; next = this.queue[0]) {
+      this.queue.shift();
+      this.active += next.weight;
+      next.state = 'running';
+      next.resolve();
+    }
+  }
+
   private release(entry: Entry): void {
     if (entry.state === 'queued') {
       this.queue.splice(this.queue.indexOf(entry), 1);
       entry.reject(shuttingDown());
+      this.pump(); // a smaller write behind it may fit now
     } else if (entry.state === 'running') {
-      const next = this.queue.shift();
-      if (next) {
-        next.state = 'running'; // the slot passes straight to the next in line
-        next.resolve();
-      } else {
-        this.active--;
-      }
+      this.active -= entry.weight;
+      entry.state = 'done';
+      this.pump();
     }
     entry.state = 'done';
     this.checkIdle();
