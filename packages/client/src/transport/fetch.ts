@@ -1,7 +1,7 @@
 /** Transport over the Fetch API: browsers, Deno, and Node without undici. */
-import { decodeBatchResponse, encodeBatchRequest, type BatchEntry, type BatchWant } from '@ddc/core';
+import { decodeBatchResponse, encodeBatchRequest, encodePutBatch, type BatchEntry, type BatchWant, type PutBatchEntry } from '@ddc/core';
 import type { PieceShardInfo, Transport } from './types.js';
-import { errorFromResponse, networkError } from './http-errors.js';
+import { batchOutcomes, errorFromResponse, networkError } from './http-errors.js';
 
 export class FetchTransport implements Transport {
   constructor(private readonly fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) {}
@@ -23,6 +23,21 @@ export class FetchTransport implements Transport {
     const res = await this.call(`${baseUrl}/v1/shards/${id}${query ? `?${query}` : ''}`, init);
     const body = (await res.json()) as { created?: boolean };
     return { created: body.created === true };
+  }
+
+  async putShards(baseUrl: string, shards: readonly PutBatchEntry[], signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }[]> {
+    // A Blob sends the framing and the shards' own arrays as one body without joining them here.
+    const init: RequestInit = { method: 'POST', body: new Blob(encodePutBatch(shards) as BlobPart[]), headers: { ...headers, 'content-type': 'application/octet-stream' } };
+    if (signal) init.signal = signal;
+    const url = `${baseUrl}/v1/shards/batch`;
+    const res = await this.call(url, init);
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (cause) {
+      throw networkError(cause, url, signal);
+    }
+    return batchOutcomes(text, shards, url);
   }
 
   async deleteShard(baseUrl: string, id: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<void> {

@@ -7,7 +7,7 @@ import { Agent } from 'undici';
 import { DdcError, decodeBatchResponse, encodeBatchRequest, encodePutBatch, type BatchEntry, type BatchWant, type PutBatchEntry } from '@ddc/core';
 import { BufferPool } from '@ddc/core';
 import type { PieceShardInfo, Transport } from './types.js';
-import { errorFromResponse, networkError } from './http-errors.js';
+import { batchOutcomes, errorFromResponse, networkError } from './http-errors.js';
 import { FetchFallback, ShardFetcher } from './shard-fetcher.js';
 import { Http1ResponseError } from './http1-response.js';
 
@@ -294,17 +294,4 @@ function joinParts(parts: readonly Uint8Array[]): Uint8Array {
     off += p.length;
   }
   return out;
-}
-
-/** A batch PUT's answer, checked against what was sent: one outcome per shard, ids in order. */
-function batchOutcomes(text: string, shards: readonly PutBatchEntry[], url: string): { created: boolean }[] {
-  let list: unknown;
-  try {
-    list = (JSON.parse(text) as { shards?: unknown }).shards;
-  } catch (cause) {
-    throw new DdcError('DDC_NODE_BAD_RESPONSE', `${url} answered with a body that is not JSON`, { cause });
-  }
-  const ok = Array.isArray(list) && list.length === shards.length && list.every((e, i) => typeof e === 'object' && e !== null && (e as { id?: unknown }).id === shards[i]!.id);
-  if (!ok) throw new DdcError('DDC_NODE_BAD_RESPONSE', `${url} answered a batch of ${shards.length} shards with a list that does not match it`, { hint: 'Check that the URL points at a DDC node of this version' });
-  return (list as { created?: unknown }[]).map((e) => ({ created: e.created === true }));
 }
