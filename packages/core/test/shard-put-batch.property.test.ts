@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  DdcError, MAX_PUT_BATCH_SHARDS, PUT_BATCH_ENTRY_HEADER, PUT_BATCH_HEADER, PutBatchReader, encodePutBatch, putBatchSize, toHex,
+  DdcError, MAX_PUT_BATCH_SHARDS, PUT_BATCH_ENTRY_HEADER, PUT_BATCH_HEADER, PutBatchReader, concatBytes, encodePutBatch, putBatchSize, toHex,
   type PutBatchEntry,
 } from '../src/index.js';
 
@@ -13,15 +13,6 @@ const entry: fc.Arbitrary<PutBatchEntry> = fc
   .map(([id, bytes]) => ({ id: toHex(id), bytes }));
 const entries = fc.array(entry, { minLength: 1, maxLength: 12 });
 
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 /** Cuts `bytes` at the given fractions. */
 function chunked(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
@@ -57,7 +48,7 @@ function read(chunks: Uint8Array[], maxShardBytes = MAX_SHARD): PutBatchEntry[] 
   reader.end();
   assert.equal(open, false);
   return got.map((g) => {
-    const bytes = join(g.parts);
+    const bytes = concatBytes(g.parts);
     assert.equal(bytes.length, g.length);
     return { id: g.id, bytes };
   });
@@ -76,7 +67,7 @@ function codeOf(fn: () => unknown): string {
 test('batches round-trip whatever the chunking, and the size is announced exactly', () => {
   fc.assert(
     fc.property(entries, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 20 }), (es, cuts) => {
-      const body = join(encodePutBatch(es));
+      const body = concatBytes(encodePutBatch(es));
       assert.equal(body.length, putBatchSize(es));
       assert.equal(body.length, PUT_BATCH_HEADER + es.reduce((n, e) => n + PUT_BATCH_ENTRY_HEADER + e.bytes.length, 0));
       assert.deepEqual(read(chunked(body, cuts)), es);
@@ -87,7 +78,7 @@ test('batches round-trip whatever the chunking, and the size is announced exactl
 test('a body cut short anywhere is refused at its end, never taken as a smaller batch', () => {
   fc.assert(
     fc.property(entries, fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), (es, at) => {
-      const body = join(encodePutBatch(es));
+      const body = concatBytes(encodePutBatch(es));
       const cut = body.subarray(0, Math.floor(at * body.length));
       assert.equal(codeOf(() => read([cut])), 'DDC_REQUEST_MALFORMED');
     }),
@@ -97,7 +88,7 @@ test('a body cut short anywhere is refused at its end, never taken as a smaller 
 test('bytes after the last entry are refused', () => {
   fc.assert(
     fc.property(entries, fc.uint8Array({ minLength: 1, maxLength: 50 }), (es, extra) => {
-      assert.equal(codeOf(() => read([join([...encodePutBatch(es), extra])])), 'DDC_REQUEST_MALFORMED');
+      assert.equal(codeOf(() => read([concatBytes([...encodePutBatch(es), extra])])), 'DDC_REQUEST_MALFORMED');
     }),
   );
 });
@@ -108,7 +99,7 @@ test('random and mutated bodies give a DdcError or a well-formed batch, never a 
       fc.oneof(
         fc.uint8Array({ maxLength: 400 }),
         fc.tuple(entries, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([es, i, v]) => {
-          const b = join(encodePutBatch(es));
+          const b = concatBytes(encodePutBatch(es));
           b[i % b.length] = v;
           return b;
         }),
@@ -122,7 +113,7 @@ test('random and mutated bodies give a DdcError or a well-formed batch, never a 
 });
 
 test('the header is checked: magic, version, flags, count', () => {
-  const good = join(encodePutBatch([{ id: 'ab'.repeat(32), bytes: new Uint8Array([1, 2, 3]) }]));
+  const good = concatBytes(encodePutBatch([{ id: 'ab'.repeat(32), bytes: new Uint8Array([1, 2, 3]) }]));
   const mutate = (i: number, v: number) => {
     const b = good.slice();
     b[i] = v;
@@ -140,7 +131,7 @@ test('the header is checked: magic, version, flags, count', () => {
 });
 
 test('an entry over maxShardBytes is refused before its bytes, and an empty one is malformed', () => {
-  const big = join(encodePutBatch([{ id: 'cd'.repeat(32), bytes: new Uint8Array(100) }]));
+  const big = concatBytes(encodePutBatch([{ id: 'cd'.repeat(32), bytes: new Uint8Array(100) }]));
   assert.equal(codeOf(() => read([big.subarray(0, PUT_BATCH_HEADER + PUT_BATCH_ENTRY_HEADER)], 99)), 'DDC_TOO_LARGE');
   const empty = big.slice(0, PUT_BATCH_HEADER + PUT_BATCH_ENTRY_HEADER);
   empty.fill(0, PUT_BATCH_HEADER + 32);

@@ -1,22 +1,13 @@
 /** POST /v1/shards/batch on a real node: shards inline and on disk stored together, and every refusal leaving nothing behind. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PUT_BATCH_ENTRY_HEADER, PUT_BATCH_HEADER, UNSIGNED_PAYLOAD, encodePutBatch, type EncodedShard } from '@ddc/core';
+import { PUT_BATCH_ENTRY_HEADER, PUT_BATCH_HEADER, UNSIGNED_PAYLOAD, concatBytes, encodePutBatch, type EncodedShard } from '@ddc/core';
 import { MAX_PUT_BATCH_BODY } from '../src/http/shard-put-batch.js';
 import { NODE_CONFIG_DEFAULTS } from '../src/config.js';
 import { FILE_PIECE, json, makeShard, putShard, rawRequest, signedHeaders, startTestNode, storedFiles, type TestNode } from './helpers.js';
 
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
-const bodyOf = (shards: EncodedShard[]) => join(encodePutBatch(shards.map((s) => ({ id: s.id, bytes: s.bytes }))));
+const bodyOf = (shards: EncodedShard[]) => concatBytes(encodePutBatch(shards.map((s) => ({ id: s.id, bytes: s.bytes }))));
 
 /** A batch signed as the SDK signs it (UNSIGNED-PAYLOAD: the ids bind the bytes). */
 async function putBatch(url: string, body: Uint8Array | Uint8Array[], extra: { contentLength?: number; abortAfterBody?: boolean; pauseMs?: number } = {}) {
@@ -68,7 +59,7 @@ describe('batched shard writes', () => {
     const bad = makeShard(6000);
     const flipped = bad.bytes.slice();
     flipped[flipped.length - 1]! ^= 0xff;
-    const r = await putBatch(t.node.url, join(encodePutBatch([{ id: good.id, bytes: good.bytes }, { id: onDisk.id, bytes: onDisk.bytes }, { id: bad.id, bytes: flipped }])));
+    const r = await putBatch(t.node.url, concatBytes(encodePutBatch([{ id: good.id, bytes: good.bytes }, { id: onDisk.id, bytes: onDisk.bytes }, { id: bad.id, bytes: flipped }])));
     assert.equal(r.status, 422, r.body.toString());
     assert.equal(json(r)['code'], 'DDC_SHARD_ROOT_MISMATCH');
     for (const s of [good, onDisk, bad]) assert.equal(await stored(t, s), false);
@@ -77,7 +68,7 @@ describe('batched shard writes', () => {
 
   it('a shard sent under another id is refused before its payload', async () => {
     const [a, b] = [makeShard(4096), makeShard(4096)];
-    const r = await putBatch(t.node.url, join(encodePutBatch([{ id: b.id, bytes: a.bytes }])));
+    const r = await putBatch(t.node.url, concatBytes(encodePutBatch([{ id: b.id, bytes: a.bytes }])));
     assert.equal(r.status, 422);
     assert.equal(json(r)['code'], 'DDC_SHARD_ROOT_MISMATCH');
     assert.equal(await stored(t, a), false);
@@ -94,7 +85,7 @@ describe('batched shard writes', () => {
     const short = await putBatch(t.node.url, cut);
     assert.equal(short.status, 400);
     assert.equal(json(short)['code'], 'DDC_REQUEST_MALFORMED');
-    const trailing = await putBatch(t.node.url, join([body, new Uint8Array(3)]));
+    const trailing = await putBatch(t.node.url, concatBytes([body, new Uint8Array(3)]));
     assert.equal(trailing.status, 400);
     assert.equal(json(trailing)['code'], 'DDC_REQUEST_MALFORMED');
     await putBatch(t.node.url, [body.subarray(0, body.length / 2)], { contentLength: body.length, abortAfterBody: true }).catch(() => undefined);
@@ -107,7 +98,7 @@ describe('batched shard writes', () => {
     const huge = await putBatch(t.node.url, new Uint8Array(16), { contentLength: MAX_PUT_BATCH_BODY + 1 });
     assert.equal(huge.status, 413);
     assert.equal(json(huge)['code'], 'DDC_TOO_LARGE');
-    const header = join(encodePutBatch([{ id: 'ab'.repeat(32), bytes: new Uint8Array(1) }])).slice(0, PUT_BATCH_HEADER + PUT_BATCH_ENTRY_HEADER);
+    const header = concatBytes(encodePutBatch([{ id: 'ab'.repeat(32), bytes: new Uint8Array(1) }])).slice(0, PUT_BATCH_HEADER + PUT_BATCH_ENTRY_HEADER);
     new DataView(header.buffer).setUint32(PUT_BATCH_HEADER + 32, NODE_CONFIG_DEFAULTS.maxShardBytes + 1);
     const entryTooLarge = await putBatch(t.node.url, header);
     assert.equal(entryTooLarge.status, 413);

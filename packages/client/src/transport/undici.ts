@@ -4,7 +4,7 @@
  * instead (shard-fetcher.ts). Node only (imported by the Node entry).
  */
 import { Agent } from 'undici';
-import { DdcError, decodeBatchResponse, encodeBatchRequest, encodePutBatch, type BatchEntry, type BatchWant, type PutBatchEntry } from '@ddc/core';
+import { DdcError, concatBytes, decodeBatchResponse, encodeBatchRequest, encodePutBatch, type BatchEntry, type BatchWant, type PutBatchEntry } from '@ddc/core';
 import { BufferPool } from '@ddc/core';
 import type { PieceShardInfo, Transport } from './types.js';
 import { batchOutcomes, errorFromResponse, networkError } from './http-errors.js';
@@ -153,7 +153,7 @@ export class UndiciTransport implements Transport {
       }
     }
     if (text === undefined) {
-      const res = await this.call(baseUrl, path, 'POST', signal, joinParts(body), headers);
+      const res = await this.call(baseUrl, path, 'POST', signal, concatBytes(body), headers);
       try {
         text = await res.body.text();
       } catch (cause) {
@@ -286,12 +286,3 @@ function readInto(body: NodeJS.ReadableStream, out: Uint8Array, pool: BufferPool
   });
 }
 
-function joinParts(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}

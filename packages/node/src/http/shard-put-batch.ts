@@ -1,7 +1,7 @@
 /**
  * POST /v1/shards/batch: several shards in one request (format in core/shard-put-batch.ts),
- * admitted like one shard PUT (size, shutdown, the signature and any bucket token, one place in
- * the write queue). Each shard streams into its own upload and is verified as its bytes end;
+ * admitted like one shard PUT (size, shutdown, the signature and any bucket token, a place in
+ * the write queue weighed by its size). Each shard streams into its own upload and is verified as its bytes end;
  * only when the whole body is in and every shard passed are they stored, together (the index
  * commits them in one transaction), so a refused batch leaves nothing behind. (A disk failure
  * while storing can leave some of them stored: whole, verified shards, and sending the batch
@@ -10,46 +10,26 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DdcError, MAX_PUT_BATCH_SHARDS, PUT_BATCH_ENTRY_HEADER, PUT_BATCH_HEADER, PutBatchReader } from '@ddc/core';
-import { busy, shuttingDown, tooLarge } from '../errors.js';
+import { shuttingDown, tooLarge } from '../errors.js';
 import { authorizeShardPut, claimsToAdd, recordShardPut, type ShardPutGrant } from '../auth/shard-access.js';
 import type { PutResult, ShardUpload } from '../store/upload.js';
 import { declaredLength, refuseBody } from './body.js';
 import type { NodeContext } from './context.js';
-import { sendError, sendJson } from './respond.js';
 import type { Ticket } from './write-gate.js';
+import { admitWrite, answerWrite } from './write-admission.js';
 
 /** Shard bytes one batch may carry: its inline shards wait in memory until the batch is stored. */
 export const MAX_PUT_BATCH_SHARD_BYTES = 4 * 1024 * 1024;
 export const MAX_PUT_BATCH_BODY = PUT_BATCH_HEADER + MAX_PUT_BATCH_SHARDS * PUT_BATCH_ENTRY_HEADER + MAX_PUT_BATCH_SHARD_BYTES;
-const RETRY_AFTER_SECONDS = 1;
 
 export function handlePutBatch(ctx: NodeContext, req: IncomingMessage, res: ServerResponse): void {
   if (ctx.draining) return refuseBody(ctx, req, res, shuttingDown());
   const declared = declaredLength(req);
   if (declared !== undefined && declared > MAX_PUT_BATCH_BODY) return refuseBody(ctx, req, res, tooLarge(MAX_PUT_BATCH_BODY, declared));
   authorizeShardPut(ctx, req).then(
-    (grant) => admit(ctx, req, res, grant, declared),
+    // A batch holds its inline shards in memory until it is stored: it weighs as the single PUTs of as many bytes.
+    (grant) => admitWrite(ctx, req, res, Math.ceil((declared ?? MAX_PUT_BATCH_BODY) / ctx.config.inlineThreshold), (ticket) => receive(ctx, req, res, ticket, grant)),
     (e: unknown) => refuseBody(ctx, req, res, e),
-  );
-}
-
-function admit(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, grant: ShardPutGrant, declared: number | undefined): void {
-  if (req.destroyed && !req.complete) return;
-  // A batch holds its inline shards in memory until it is stored: it weighs as the single PUTs of as many bytes.
-  const ticket = ctx.gate.tryEnter(Math.ceil((declared ?? MAX_PUT_BATCH_BODY) / ctx.config.inlineThreshold));
-  if (!ticket) return refuseBody(ctx, req, res, busy(RETRY_AFTER_SECONDS));
-  const leftEarly = () => ticket.release();
-  req.once('close', leftEarly);
-  ticket.ready.then(
-    () => {
-      req.off('close', leftEarly);
-      if (req.destroyed && !req.complete) return ticket.release();
-      receive(ctx, req, res, ticket, grant);
-    },
-    (e: unknown) => {
-      req.off('close', leftEarly);
-      refuseBody(ctx, req, res, e);
-    },
   );
 }
 
@@ -112,16 +92,10 @@ function receive(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, ti
       return fail(e);
     }
     settled = true;
-    void store(ctx, uploads, grant).then(
-      (results) => {
-        ticket.release();
-        sendJson(res, 200, `{"shards":[${results.map((r) => `{"id":"${r.id}","created":${r.created}}`).join(',')}]}`);
-      },
-      (e: unknown) => {
-        ticket.release();
-        sendError(res, e, ctx.log);
-      },
-    );
+    answerWrite(ctx, res, ticket, store(ctx, uploads, grant), (results): [number, string] => [
+      200,
+      `{"shards":[${results.map((r) => `{"id":"${r.id}","created":${r.created}}`).join(',')}]}`,
+    ]);
   };
 
   req.on('data', onData);

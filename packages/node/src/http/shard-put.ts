@@ -6,15 +6,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DdcError } from '@ddc/core';
-import { busy, shuttingDown, tooLarge } from '../errors.js';
+import { shuttingDown, tooLarge } from '../errors.js';
 import { authorizeShardPut, claimsToAdd, recordShardPut, type ShardPutGrant } from '../auth/shard-access.js';
 import type { ShardUpload } from '../store/upload.js';
 import { declaredLength, refuseBody } from './body.js';
 import type { NodeContext } from './context.js';
-import { sendError, sendJson } from './respond.js';
 import type { Ticket } from './write-gate.js';
-
-const RETRY_AFTER_SECONDS = 1;
+import { admitWrite, answerWrite } from './write-admission.js';
 
 export function handlePut(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: string): void {
   if (ctx.draining) return refuseBody(ctx, req, res, shuttingDown());
@@ -22,28 +20,8 @@ export function handlePut(ctx: NodeContext, req: IncomingMessage, res: ServerRes
   const max = ctx.config.maxShardBytes;
   if (declared !== undefined && declared > max) return refuseBody(ctx, req, res, tooLarge(max, declared));
   authorizeShardPut(ctx, req).then(
-    (grant) => admit(ctx, req, res, id, declared, grant),
+    (grant) => admitWrite(ctx, req, res, 1, (ticket) => receive(ctx, req, res, id, declared, ticket, grant)),
     (e: unknown) => refuseBody(ctx, req, res, e),
-  );
-}
-
-function admit(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id: string, declared: number | undefined, grant: ShardPutGrant): void {
-  if (req.destroyed && !req.complete) return;
-  const ticket = ctx.gate.tryEnter();
-  if (!ticket) return refuseBody(ctx, req, res, busy(RETRY_AFTER_SECONDS));
-  // A client that gives up while queued frees its place.
-  const leftEarly = () => ticket.release();
-  req.once('close', leftEarly);
-  ticket.ready.then(
-    () => {
-      req.off('close', leftEarly);
-      if (req.destroyed && !req.complete) return ticket.release();
-      receive(ctx, req, res, id, declared, ticket, grant);
-    },
-    (e: unknown) => {
-      req.off('close', leftEarly);
-      refuseBody(ctx, req, res, e);
-    },
   );
 }
 
@@ -84,22 +62,11 @@ function receive(ctx: NodeContext, req: IncomingMessage, res: ServerResponse, id
   const onEnd = () => {
     if (settled) return;
     settled = true;
-    upload.end().then(
-      async (r) => {
-        try {
-          if (!r.created) await recordShardPut(ctx, r.id, grant, false);
-        } catch (e) {
-          ticket.release();
-          return sendError(res, e, ctx.log);
-        }
-        ticket.release();
-        sendJson(res, r.created ? 201 : 200, `{"id":"${r.id}","created":${r.created}}`);
-      },
-      (e: unknown) => {
-        ticket.release();
-        sendError(res, e, ctx.log);
-      },
-    );
+    const stored = upload.end().then(async (r) => {
+      if (!r.created) await recordShardPut(ctx, r.id, grant, false);
+      return r;
+    });
+    answerWrite(ctx, res, ticket, stored, (r): [number, string] => [r.created ? 201 : 200, `{"id":"${r.id}","created":${r.created}}`]);
   };
 
   req.on('data', onData);
