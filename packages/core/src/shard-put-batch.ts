@@ -17,7 +17,8 @@
  * beyond what it stores.
  */
 import { DdcError } from './errors.js';
-import { toHex } from './bytes.js';
+import { fromHex, toHex } from './bytes.js';
+import { isShardId } from './shard.js';
 
 export const PUT_BATCH_MAGIC = new Uint8Array([0x44, 0x44, 0x43, 0x57]); // "DDCW"
 export const PUT_BATCH_VERSION = 1;
@@ -60,10 +61,11 @@ export function encodePutBatch(entries: readonly PutBatchEntry[]): Uint8Array[] 
   const parts: Uint8Array[] = [framing.subarray(0, PUT_BATCH_HEADER)];
   let off = PUT_BATCH_HEADER;
   for (const { id, bytes } of entries) {
-    if (!/^[0-9a-f]{64}$/.test(id)) throw badArgument(`shard id ${JSON.stringify(id.slice(0, 80))} is not 64 lowercase hex digits`);
+    if (!isShardId(id)) throw badArgument(`shard id ${JSON.stringify(id.slice(0, 80))} is not 64 lowercase hex digits`);
     if (bytes.length < 1 || bytes.length > 0xffffffff) throw badArgument(`a shard of ${bytes.length} bytes cannot be batched`);
     const at = off;
-    for (let i = 0; i < ID_BYTES; i++) framing[off++] = parseInt(id.slice(2 * i, 2 * i + 2), 16);
+    framing.set(fromHex(id), off);
+    off += ID_BYTES;
     const n = bytes.length;
     framing[off++] = n >>> 24;
     framing[off++] = (n >>> 16) & 0xff;
@@ -104,11 +106,6 @@ export class PutBatchReader {
   private failed = false;
 
   constructor(private readonly handler: PutBatchHandler, private readonly maxShardBytes: number) {}
-
-  /** Entries the header announced (-1 before it is in). */
-  get announced(): number {
-    return this.count;
-  }
 
   push(chunk: Uint8Array): void {
     if (this.failed) throw malformed('push after an error');

@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { codeOf } from './error-code.js';
 import {
-  DdcError, MAX_BATCH_SHARDS, batchResponseSize, decodeBatchRequest, decodeBatchResponse, encodeBatchRequest, encodeBatchResponse,
+  MAX_BATCH_SHARDS, batchResponseSize, decodeBatchRequest, decodeBatchResponse, encodeBatchRequest, encodeBatchResponse,
   type BatchEntry, type BatchWant,
 } from '../src/index.js';
 
@@ -15,15 +16,6 @@ const entry: fc.Arbitrary<BatchEntry> = fc.oneof(
   fc.constant({ status: 'skipped' as const, bytes: new Uint8Array(0) }),
 );
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof DdcError, `a plain ${String(e)} escaped`);
-    return e.code;
-  }
-  return 'none';
-}
 
 test('requests round-trip', () => {
   fc.assert(

@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { codeOf } from './error-code.js';
 import {
-  DdcError, MAX_PUT_BATCH_SHARDS, PUT_BATCH_ENTRY_HEADER, PUT_BATCH_HEADER, PutBatchReader, concatBytes, encodePutBatch, putBatchSize, toHex,
+  MAX_PUT_BATCH_SHARDS, PUT_BATCH_ENTRY_HEADER, PUT_BATCH_HEADER, PutBatchReader, concatBytes, encodePutBatch, putBatchSize, toHex,
   type PutBatchEntry,
 } from '../src/index.js';
 
@@ -54,15 +55,6 @@ function read(chunks: Uint8Array[], maxShardBytes = MAX_SHARD): PutBatchEntry[] 
   });
 }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof DdcError, `a plain ${String(e)} escaped`);
-    return e.code;
-  }
-  return 'none';
-}
 
 test('batches round-trip whatever the chunking, and the size is announced exactly', () => {
   fc.assert(

@@ -9,7 +9,7 @@
  * A batch the node refuses as a whole (a node without the route, or an error that names no one
  * shard) is sent again shard by shard, so every shard gets its own outcome and error.
  */
-import { DdcError, isDdcError, type ClusterNode, type EncodedShard } from '@ddc/core';
+import { DdcError, UNSIGNED_PAYLOAD, isDdcError, type ClusterNode, type EncodedShard } from '@ddc/core';
 import type { Transport } from '../transport/types.js';
 import { withRetry } from '../retry.js';
 import { putShardSigned, type UploadContext } from './upload.js';
@@ -79,6 +79,7 @@ export class ShardPutBatcher {
 
   private async putBatch(node: ClusterNode, batch: Waiter[]): Promise<unknown> {
     // Everything that signs the batch is the same for its shards (the queue's key); retries as a single PUT's.
+    // Signed as a shard PUT is: UNSIGNED-PAYLOAD, the ids in the body bind its bytes.
     const { ctx } = batch[0]!;
     const live = batch.filter((w) => {
       if (!w.ctx.signal?.aborted) return true;
@@ -90,7 +91,7 @@ export class ShardPutBatcher {
     let outcomes: { created: boolean }[];
     try {
       outcomes = await withRetry(() => {
-        const headers = ctx.signer.headers({ method: 'POST', url, audience: node.id, contentSha256: 'UNSIGNED-PAYLOAD', ...(ctx.token ? { token: ctx.token } : {}) });
+        const headers = ctx.signer.headers({ method: 'POST', url, audience: node.id, contentSha256: UNSIGNED_PAYLOAD, ...(ctx.token ? { token: ctx.token } : {}) });
         return this.transport.putShards!(node.url, live.map((w) => ({ id: w.shard.id, bytes: w.shard.bytes })), undefined, headers);
       }, ctx.retry);
     } catch (e) {

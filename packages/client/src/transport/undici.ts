@@ -8,7 +8,7 @@ import { DdcError, concatBytes, decodeBatchResponse, encodeBatchRequest, encodeP
 import { BufferPool } from '@ddc/core';
 import type { PieceShardInfo, Transport } from './types.js';
 import { batchOutcomes, errorFromResponse, networkError } from './http-errors.js';
-import { FetchFallback, ShardFetcher } from './shard-fetcher.js';
+import { FetchFallback, ShardFetcher, type NodeRequest } from './shard-fetcher.js';
 import { Http1ResponseError } from './http1-response.js';
 
 export interface UndiciTransportOptions {
@@ -100,17 +100,7 @@ export class UndiciTransport implements Transport {
     const origin = this.fetcher?.originOf(baseUrl);
     if (origin) {
       try {
-        const r = await this.fetcher!.request(
-          origin,
-          { method: 'PUT', path, headers: { ...headers, 'content-type': 'application/octet-stream' }, body: bytes },
-          (h) => {
-            if (h.contentLength > MAX_ANSWER_TEXT) throw new Http1ResponseError('too-large', `an answer of ${h.contentLength} bytes to a shard PUT`);
-            return new Uint8Array(h.contentLength);
-          },
-          signal,
-        );
-        const text = answerText.decode(r.body);
-        if (r.head.status >= 300) throw errorFromResponse(r.head.status, text, url);
+        const text = await this.writeOverFetcher(origin, { method: 'PUT', path, headers: { ...headers, 'content-type': 'application/octet-stream' }, body: bytes }, url, signal);
         return { created: (JSON.parse(text) as { created?: boolean }).created === true };
       } catch (cause) {
         if (!(cause instanceof FetchFallback)) throw this.fetchError(cause, url, signal);
@@ -137,17 +127,7 @@ export class UndiciTransport implements Transport {
     let text: string | undefined;
     if (origin) {
       try {
-        const r = await this.fetcher!.request(
-          origin,
-          { method: 'POST', path, headers: { ...headers, 'content-type': 'application/octet-stream' }, body },
-          (h) => {
-            if (h.contentLength > MAX_ANSWER_TEXT) throw new Http1ResponseError('too-large', `an answer of ${h.contentLength} bytes to a batch shard PUT`);
-            return new Uint8Array(h.contentLength);
-          },
-          signal,
-        );
-        text = answerText.decode(r.body);
-        if (r.head.status >= 300) throw errorFromResponse(r.head.status, text, url);
+        text = await this.writeOverFetcher(origin, { method: 'POST', path, headers: { ...headers, 'content-type': 'application/octet-stream' }, body }, url, signal);
       } catch (cause) {
         if (!(cause instanceof FetchFallback)) throw this.fetchError(cause, url, signal);
       }
@@ -161,6 +141,22 @@ export class UndiciTransport implements Transport {
       }
     }
     return batchOutcomes(text, shards, url);
+  }
+
+  /** A shard write over the fetcher, whose answer is short JSON text; a non-2xx throws the node's error. */
+  private async writeOverFetcher(origin: NonNullable<ReturnType<ShardFetcher['originOf']>>, req: NodeRequest, url: string, signal?: AbortSignal): Promise<string> {
+    const r = await this.fetcher!.request(
+      origin,
+      req,
+      (h) => {
+        if (h.contentLength > MAX_ANSWER_TEXT) throw new Http1ResponseError('too-large', `an answer of ${h.contentLength} bytes to ${req.method} ${req.path}`);
+        return new Uint8Array(h.contentLength);
+      },
+      signal,
+    );
+    const text = answerText.decode(r.body);
+    if (r.head.status >= 300) throw errorFromResponse(r.head.status, text, url);
+    return text;
   }
 
   async deleteShard(baseUrl: string, id: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<void> {
@@ -285,4 +281,3 @@ function readInto(body: NodeJS.ReadableStream, out: Uint8Array, pool: BufferPool
     });
   });
 }
-

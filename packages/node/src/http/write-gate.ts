@@ -78,7 +78,6 @@ export class WriteGate {
       this.pump(); // a smaller write behind it may fit now
     } else if (entry.state === 'running') {
       this.active -= entry.weight;
-      entry.state = 'done';
       this.pump();
     }
     entry.state = 'done';
