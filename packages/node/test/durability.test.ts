@@ -74,8 +74,8 @@ describe('the store across restarts', () => {
   it('refuses a folder of another store version with DDC_STORE_VERSION', async () => {
     const dir = await tempDir();
     try {
-      await writeFile(join(dir.path, 'FORMAT'), JSON.stringify({ format: 'ddc-node-store', version: 2 }));
-      await assert.rejects(startNode(nodeConfig(dir.path), silent), (e: unknown) => isDdcError(e, 'DDC_STORE_VERSION') && /version 2/.test(e.message));
+      await writeFile(join(dir.path, 'FORMAT'), JSON.stringify({ format: 'ddc-node-store', version: 3 }));
+      await assert.rejects(startNode(nodeConfig(dir.path), silent), (e: unknown) => isDdcError(e, 'DDC_STORE_VERSION') && /version 3/.test(e.message));
       assert.ok(!(await exists(join(dir.path, 'LOCK'))), 'the lock is released after a refusal');
       await writeFile(join(dir.path, 'FORMAT'), 'not json');
       await assert.rejects(startNode(nodeConfig(dir.path), silent), (e: unknown) => isDdcError(e, 'DDC_STORE_VERSION'));
@@ -100,7 +100,7 @@ describe('the store across restarts', () => {
     try {
       assert.equal((await putShard(t.node.url, kept)).status, 201);
       await t.node.close();
-      assert.deepEqual(JSON.parse(await readFile(join(t.dataDir, 'FORMAT'), 'utf8')), { format: 'ddc-node-store', version: 1 });
+      assert.deepEqual(JSON.parse(await readFile(join(t.dataDir, 'FORMAT'), 'utf8')), { format: 'ddc-node-store', version: 2 });
       // A crash mid-upload, and a crash between rename and index commit.
       await writeFile(join(t.dataDir, 'tmp', 'deadbeef.part'), 'half a shard');
       const orphan = 'ab'.repeat(32);

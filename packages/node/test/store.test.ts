@@ -1,12 +1,22 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isDdcError } from '@ddc/core';
+import { open as openLmdb } from 'lmdb';
+import { buildStripe, cidOf, isDdcError } from '@ddc/core';
 import { PieceStore } from '../src/index.js';
 import { WriteGate } from '../src/http/write-gate.js';
 import { KeyedMutex } from '../src/store/keyed-mutex.js';
 import { DirSyncer } from '../src/store/fsync.js';
-import { makeShard, makeStripe, storedFiles, tempDir } from './helpers.js';
+import { makeShard, makeStripe, randomBytes, storedFiles, tempDir } from './helpers.js';
+
+/** One piece coded twice (k=3, m=2 and k=2, m=1): two shards, of two stripes, at each of indexes 0-2. */
+function twoStripesOfOnePiece() {
+  const pieceLength = 90_000;
+  const cid = cidOf(0x55, randomBytes(pieceLength));
+  const shards = [[3, 2], [2, 1]].flatMap(([k, m]) => buildStripe(cid, pieceLength, k!, m!, Array.from({ length: k! + m! }, () => randomBytes(Math.ceil(pieceLength / k!)))));
+  return { cid, shards };
+}
 
 function sameBytes(a: Uint8Array, b: Uint8Array): void {
   assert.equal(Buffer.compare(a, b), 0);
@@ -44,6 +54,81 @@ describe('PieceStore', () => {
       await store.close();
       await dir.remove();
     }
+  });
+
+  it('finds a shard by piece and index in one read: the lowest id when two stripes share a piece, the next once it is deleted', async () => {
+    const dir = await tempDir();
+    const store = await PieceStore.open(options(join(dir.path, 'data')));
+    try {
+      const { cid, shards } = twoStripesOfOnePiece();
+      for (const s of shards) await store.putBytes(s.bytes, s.id);
+      const key = cid.toString();
+      const lowest = (index: number) => shards.filter((s) => s.header.index === index).map((s) => s.id).sort()[0];
+      for (let index = 0; index < 6; index++) {
+        assert.equal(store.pieceShard(key, index)?.id, lowest(index), `index ${index}`);
+        assert.deepEqual(store.pieceShards(key, index).map((s) => s.id), shards.filter((s) => s.header.index === index).map((s) => s.id).sort());
+      }
+      assert.deepEqual(store.pieceShards(key).map((s) => s.index), [0, 0, 1, 1, 2, 2, 3, 4]);
+      const first = store.pieceShard(key, 0)!;
+      assert.equal(first.length, shards.find((s) => s.id === first.id)!.bytes.length);
+      await store.delete(first.id);
+      assert.notEqual(store.pieceShard(key, 0)?.id, first.id);
+      assert.equal(store.pieceShard(key, 0)?.id, shards.filter((s) => s.header.index === 0 && s.id !== first.id)[0]!.id);
+      assert.equal(store.pieceShard(key, 5), undefined);
+      assert.equal(store.pieceShard(cidOf(0x55, randomBytes(10)).toString(), 0), undefined);
+    } finally {
+      await store.close();
+      await dir.remove();
+    }
+  });
+
+  it('upgrades a format 1 store at open: its (piece, index, id) keys move to the piece index, FORMAT says 2, and a crash part-way is mended by the next open', async () => {
+    const dir = await tempDir();
+    const dataDir = join(dir.path, 'data');
+    let store = await PieceStore.open(options(dataDir));
+    const { cid, shards } = twoStripesOfOnePiece();
+    const others = [makeShard(1000), makeShard(200_000)];
+    try {
+      for (const s of [...shards, ...others]) await store.putBytes(s.bytes, s.id);
+    } finally {
+      await store.close();
+    }
+    // Turn it into what a format 1 node left: the ids under (piece, index, id) keys in `pieces`.
+    const asFormat1 = async (keepSome: boolean) => {
+      const root = openLmdb({ path: join(dataDir, 'index'), maxDbs: 8 });
+      const pieceIndex = root.openDB<Buffer, [string, number]>('pieceIndex', { encoding: 'binary', dupSort: true });
+      const pieces = root.openDB<Buffer, [string, number, string]>('pieces', { encoding: 'binary' });
+      const entries = [...pieceIndex.getRange({})].map(({ key, value }) => [key[0], key[1], Buffer.from(value).toString('hex')] as [string, number, string]);
+      await root.batch(() => {
+        for (const k of entries) void pieces.put(k, Buffer.from([1]));
+      });
+      // keepSome: a crash after some ids were moved already.
+      if (keepSome) await root.batch(() => void pieceIndex.remove([entries[0]![0], entries[0]![1]], Buffer.from(entries[0]![2], 'hex')));
+      else await pieceIndex.clearAsync();
+      await root.close();
+      await writeFile(join(dataDir, 'FORMAT'), JSON.stringify({ format: 'ddc-node-store', version: 1 }));
+      return entries.length;
+    };
+    for (const keepSome of [false, true]) {
+      assert.equal(await asFormat1(keepSome), shards.length + others.length);
+      store = await PieceStore.open(options(dataDir));
+      try {
+        assert.deepEqual(JSON.parse(await readFile(join(dataDir, 'FORMAT'), 'utf8')), { format: 'ddc-node-store', version: 2 });
+        assert.deepEqual(store.format, { format: 'ddc-node-store', version: 2 });
+        const key = cid.toString();
+        assert.deepEqual(store.pieceShards(key).map((s) => s.id), [...shards].sort((a, b) => a.header.index - b.header.index || (a.id < b.id ? -1 : 1)).map((s) => s.id));
+        for (const s of [...shards, ...others]) {
+          assert.equal(store.pieceShards(s.header.pieceCid.toString(), s.header.index).filter((x) => x.id === s.id).length, 1);
+          sameBytes(await store.readShard(store.pieceShard(s.header.pieceCid.toString(), s.header.index)!.id), shards.concat(others).find((x) => x.id === store.pieceShard(s.header.pieceCid.toString(), s.header.index)!.id)!.bytes);
+        }
+      } finally {
+        await store.close();
+      }
+      const root = openLmdb({ path: join(dataDir, 'index'), maxDbs: 8 });
+      assert.equal([...root.openDB('pieces', { encoding: 'binary' }).getKeys({})].length, 0, 'the format 1 keys are gone');
+      await root.close();
+    }
+    await dir.remove();
   });
 
   it('interleaved puts and deletes of one id leave index and files in agreement', async () => {

@@ -104,7 +104,7 @@ async function dispatch(ctx: NodeContext, req: IncomingMessage, res: ServerRespo
     }
     case 'pieceShard': {
       if (delay) await sleep(delay);
-      const [shard] = ctx.store.pieceShards(route.cid, route.index);
+      const shard = ctx.store.pieceShard(route.cid, route.index);
       if (!shard) throw pieceShardNotFound(route.cid, route.index);
       return serveShard(ctx, res, shard.id, shard, route.method === 'HEAD', route.verify);
     }

@@ -26,7 +26,7 @@ export async function serveShardBatch(ctx: NodeContext, req: IncomingMessage, re
   let budget = MAX_BATCH_RESPONSE_BYTES;
   const entries = await Promise.all(
     wants.map(({ cid, index }) => {
-      const [shard] = ctx.store.pieceShards(canonicalCid(cid), index);
+      const shard = ctx.store.pieceShard(canonicalCid(cid), index);
       if (!shard) return NONE;
       if (shard.length > budget) return SKIPPED;
       budget -= shard.length;

@@ -6,7 +6,7 @@ import { open, readFile, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { storeVersion } from '../errors.js';
 import { fsyncDir } from './fsync.js';
-import { STORE_FORMAT, STORE_VERSION, type StoreLayout } from './layout.js';
+import { STORE_FORMAT, STORE_VERSION, UPGRADABLE_STORE_VERSIONS, type StoreLayout } from './layout.js';
 
 export interface StoreFormat {
   format: string;
@@ -20,6 +20,8 @@ export interface MarkerOptions {
   ignore?: (name: string) => boolean;
   /** Refuse a folder that holds files but no marker (default true). */
   requireFresh?: boolean;
+  /** Older versions this code upgrades: a marker of one is returned as found, for the caller to upgrade. */
+  upgradable?: readonly number[];
 }
 
 /** Writes `text` to a temporary name, fsyncs it, renames it over `file` and fsyncs the folder. */
@@ -63,6 +65,7 @@ export async function checkOrInitMarker(dir: string, expected: StoreFormat, o: M
     throw storeVersion(dir, 'has a FORMAT file that is not JSON');
   }
   if (marker.format !== expected.format) throw storeVersion(dir, `holds format ${JSON.stringify(marker.format)}, not ${expected.format}`);
+  if (typeof marker.version === 'number' && o.upgradable?.includes(marker.version)) return { marker: { format: expected.format, version: marker.version }, created: false };
   if (marker.version !== expected.version) {
     throw storeVersion(dir, `holds ${expected.format} version ${JSON.stringify(marker.version)}; this node reads version ${expected.version}`);
   }
@@ -72,7 +75,18 @@ export async function checkOrInitMarker(dir: string, expected: StoreFormat, o: M
 /** A fresh folder may already hold our own LOCK (taken before this check) and its leftovers. */
 const isLockFile = (name: string) => name === 'LOCK' || name.startsWith('LOCK.');
 
-/** Checks the marker of an existing store, or writes one into an empty folder. */
+/**
+ * Checks the marker of an existing store, or writes one into an empty folder. A store of an
+ * older version this node upgrades comes back with that version (PieceStore.open upgrades it,
+ * then writeStoreFormat); any other version is refused.
+ */
 export async function checkOrInitFormat(layout: StoreLayout): Promise<StoreFormat> {
-  return (await checkOrInitMarker(layout.root, { format: STORE_FORMAT, version: STORE_VERSION }, { what: 'DDC node store', ignore: isLockFile })).marker;
+  return (await checkOrInitMarker(layout.root, { format: STORE_FORMAT, version: STORE_VERSION }, { what: 'DDC node store', ignore: isLockFile, upgradable: UPGRADABLE_STORE_VERSIONS })).marker;
+}
+
+/** Marks a store as the current version, once it has been upgraded. */
+export async function writeStoreFormat(layout: StoreLayout): Promise<StoreFormat> {
+  const marker = { format: STORE_FORMAT, version: STORE_VERSION };
+  await writeDurably(layout.format, `${JSON.stringify(marker)}\n`);
+  return marker;
 }

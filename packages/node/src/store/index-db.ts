@@ -1,7 +1,7 @@
 /**
- * The LMDB index of a store: shard id -> metadata, (piece CID, index, id) for the read path,
- * the bytes of small shards, and the buckets that claim each shard ([id, bucket] -> 1; see
- * auth/shard-refs.ts). Claims live here so that a bucket's PUT commits its shard and its claim
+ * The LMDB index of a store: shard id -> metadata, (piece CID, index) -> shard ids for the read
+ * path (`pieceIndex`), the bytes of small shards, and the buckets that claim each shard
+ * ([id, bucket] -> 1; see auth/shard-refs.ts). Claims live here so that a bucket's PUT commits its shard and its claim
  * in one transaction: one fsync instead of two, and no crash window between them.
  *
  * Durability: `overlappingSync: false` makes every commit fsync before its promise
@@ -11,6 +11,12 @@
  * pages on each commit. Writes of one event turn share one transaction (and one fsync).
  * Async transaction callbacks (`db.transaction`) are not used: they hang in this
  * environment, so inserts use `ifNoExists` (a conditional batch) instead.
+ *
+ * Store format 1 kept (piece CID, index, id) as the keys of a `pieces` database, so every read by
+ * piece and index was a range scan; format 2 keeps the ids as sorted duplicates under
+ * (piece CID, index), a point read for the common case of one shard there (a scan cost a large
+ * read's nodes about a sixth of their main thread; docs/BENCHMARKS.md). upgradeFromFormat1 moves
+ * a format 1 index over.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { decodeMeta, encodeMeta, type ShardMeta } from './meta-codec.js';
@@ -26,6 +32,11 @@ export interface IndexStats {
 }
 
 const PRESENT = Buffer.from([1]);
+const ID_BYTES = 32;
+
+function idHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, ID_BYTES).toString('hex');
+}
 /** Above any stripe index, so [cid, END] ends a range over one piece. */
 const END = 1000;
 
@@ -43,7 +54,7 @@ export class ShardIndex {
     private readonly root: RootDatabase,
     private readonly shards: Database<Buffer, string>,
     private readonly inline: Database<Buffer, string>,
-    private readonly pieces: Database<Buffer, [string, number, string]>,
+    private readonly pieceIndex: Database<Buffer, [string, number]>,
     private readonly refs: Database<Buffer, [string, number]>,
   ) {
     for (const { value } of this.shards.getRange({})) {
@@ -64,9 +75,9 @@ export class ShardIndex {
     });
     const shards = root.openDB<Buffer, string>('shards', { encoding: 'binary' });
     const inline = root.openDB<Buffer, string>('inline', { encoding: 'binary' });
-    const pieces = root.openDB<Buffer, [string, number, string]>('pieces', { encoding: 'binary' });
+    const pieceIndex = root.openDB<Buffer, [string, number]>('pieceIndex', { encoding: 'binary', dupSort: true });
     const refs = root.openDB<Buffer, [string, number]>('refs', { encoding: 'binary' });
-    return new ShardIndex(root, shards, inline, pieces, refs);
+    return new ShardIndex(root, shards, inline, pieceIndex, refs);
   }
 
   get(id: string): ShardMeta | undefined {
@@ -100,7 +111,7 @@ export class ShardIndex {
     const added = await this.shards.ifNoExists(id, () => {
       void this.shards.put(id, encodeMeta(meta));
       if (inlineBytes) void this.inline.put(id, inlineBytes as Buffer);
-      void this.pieces.put([meta.pieceCid, meta.index, id], PRESENT);
+      void this.pieceIndex.put([meta.pieceCid, meta.index], Buffer.from(id, 'hex'));
       for (const b of claims) void this.refs.put([id, b], PRESENT);
     });
     if (added) {
@@ -117,7 +128,7 @@ export class ShardIndex {
     await this.root.batch(() => {
       void this.shards.remove(id);
       if (meta.location === 'inline') void this.inline.remove(id);
-      void this.pieces.remove([meta.pieceCid, meta.index, id]);
+      void this.pieceIndex.remove([meta.pieceCid, meta.index], Buffer.from(id, 'hex'));
     });
     this.counts.shards--;
     this.counts.bytes -= meta.length;
@@ -135,13 +146,48 @@ export class ShardIndex {
     return out;
   }
 
-  /** Ids of the shards of one piece this node holds, optionally of one index. */
+  /** Ids of the shards of one piece this node holds, optionally of one index: by index, then id. */
   pieceShardIds(pieceCid: string, index?: number): string[] {
-    const start: [string, number, string] = index === undefined ? [pieceCid, -1, ''] : [pieceCid, index, ''];
-    const end: [string, number, string] = index === undefined ? [pieceCid, END, ''] : [pieceCid, index + 1, ''];
     const ids: string[] = [];
-    for (const key of this.pieces.getKeys({ start, end })) ids.push(key[2]);
+    if (index !== undefined) {
+      for (const id of this.pieceIndex.getValues([pieceCid, index])) ids.push(idHex(id));
+    } else {
+      for (const { value } of this.pieceIndex.getRange({ start: [pieceCid, -1], end: [pieceCid, END] })) ids.push(idHex(value));
+    }
     return ids;
+  }
+
+  /** The id of one shard of the piece at `index` (the lowest if this node holds several), in one point read. */
+  firstPieceShardId(pieceCid: string, index: number): string | undefined {
+    const view = this.pieceIndex.getBinaryFast([pieceCid, index]);
+    // A small value comes in lmdb-js's reused buffer, which is longer: its `length` says the value's.
+    return view === undefined ? undefined : idHex(view);
+  }
+
+  /**
+   * Moves a format 1 index's `pieces` keys into `pieceIndex` and drops `pieces`; resolves with how
+   * many were moved. Idempotent (a repeated put of an id is a no-op), so a crash part-way is mended
+   * by running it again, which a store does until its FORMAT says 2.
+   */
+  async upgradeFromFormat1(): Promise<number> {
+    const old = this.root.openDB<Buffer, [string, number, string]>('pieces', { encoding: 'binary' });
+    let moved = 0;
+    let batch: [string, number, string][] = [];
+    const flush = async () => {
+      const keys = batch;
+      batch = [];
+      await this.root.batch(() => {
+        for (const [cid, index, id] of keys) void this.pieceIndex.put([cid, index], Buffer.from(id, 'hex'));
+      });
+      moved += keys.length;
+    };
+    for (const key of old.getKeys({})) {
+      batch.push(key);
+      if (batch.length >= 10_000) await flush();
+    }
+    await flush();
+    await old.drop();
+    return moved;
   }
 
   /** False when `id` certainly has no claims: it is not stored and no claim outlived it. */

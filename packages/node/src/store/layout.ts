@@ -1,16 +1,18 @@
 /**
  * On-disk layout of a data folder:
  *
- *   FORMAT            {"format":"ddc-node-store","version":1}: what wrote this folder
+ *   FORMAT            {"format":"ddc-node-store","version":2}: what wrote this folder (1: the index
+ *                     kept (piece, index, id) keys in `pieces`; a version 2 node upgrades it at open)
  *   LOCK              pid of the node that has the folder open
- *   index/            LMDB: shard metadata, (piece, index) -> id, shards up to inlineThreshold inline
+ *   index/            LMDB: shard metadata, (piece, index) -> ids, shards up to inlineThreshold inline
  *   shards/ab/<id>    shards above inlineThreshold, fanned out by the id's first byte
  *   tmp/              uploads in progress (same file system, so rename is atomic); emptied at open
  */
 import { join } from 'node:path';
 
 export const STORE_FORMAT = 'ddc-node-store';
-export const STORE_VERSION = 1;
+export const STORE_VERSION = 2;
+export const UPGRADABLE_STORE_VERSIONS: readonly number[] = [1];
 
 export interface StoreLayout {
   root: string;

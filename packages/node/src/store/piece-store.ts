@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { BufferPool, isShardId } from '@ddc/core';
 import { shardNotFound, shuttingDown } from '../errors.js';
 import { DirSyncer, fsyncDir } from './fsync.js';
-import { checkOrInitFormat, type StoreFormat } from './format.js';
+import { checkOrInitFormat, writeStoreFormat, type StoreFormat } from './format.js';
 import { ShardIndex, type IndexStats } from './index-db.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { FAN_OUT_NAMES, fanOutDir, shardFilePath, storeLayout, type StoreLayout } from './layout.js';
+import { FAN_OUT_NAMES, STORE_VERSION, fanOutDir, shardFilePath, storeLayout, type StoreLayout } from './layout.js';
 import { lockFolder, type FolderLock } from './lock.js';
 import type { ShardMeta } from './meta-codec.js';
 import { ShardUpload, type PutResult, type UploadSink, type VerifiedUpload } from './upload.js';
@@ -77,7 +77,7 @@ export class PieceStore implements UploadSink {
     await mkdir(layout.root, { recursive: true });
     const lock = await lockFolder(layout.root, layout.lock);
     try {
-      const format = await checkOrInitFormat(layout);
+      let format = await checkOrInitFormat(layout);
       // Uploads cut off by a crash: never indexed, so simply dropped.
       await rm(layout.tmp, { recursive: true, force: true });
       await mkdir(layout.tmp, { recursive: true });
@@ -86,6 +86,15 @@ export class PieceStore implements UploadSink {
       await fsyncDir(layout.shards);
       await fsyncDir(layout.root);
       const index = ShardIndex.open(layout.index);
+      if (format.version < STORE_VERSION) {
+        try {
+          await index.upgradeFromFormat1();
+          format = await writeStoreFormat(layout);
+        } catch (e) {
+          await index.close();
+          throw e;
+        }
+      }
       const store = new PieceStore(layout, format, index, lock, options);
       store.sweep = store.track(store.sweepOrphans());
       return store;
@@ -292,6 +301,13 @@ export class PieceStore implements UploadSink {
     const more = page.length > limit;
     const shards = page.slice(0, limit).map(({ id, meta }) => ({ id, pieceCid: meta.pieceCid, index: meta.index, k: meta.k, m: meta.m, length: meta.length }));
     return { shards, next: more ? shards[shards.length - 1]!.id : null };
+  }
+
+  /** One shard of the piece at `index` (the lowest id if this node holds several), for reads by piece and index. */
+  pieceShard(pieceCid: string, index: number): (ShardMeta & { id: string }) | undefined {
+    const id = this.index.firstPieceShardId(pieceCid, index);
+    const meta = id === undefined ? undefined : this.index.get(id);
+    return meta && { id: id!, ...meta };
   }
 
   /** The shards of one piece this node holds (one index if given), in index order. */
