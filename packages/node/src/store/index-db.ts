@@ -1,8 +1,9 @@
 /**
  * The LMDB index of a store: shard id -> metadata, (piece CID, index) -> shard ids for the read
  * path (`pieceIndex`), the bytes of small shards, and the buckets that claim each shard
- * ([id, bucket] -> 1; see auth/shard-refs.ts). Claims live here so that a bucket's PUT commits its shard and its claim
- * in one transaction: one fsync instead of two, and no crash window between them.
+ * ([id, bucket] -> 1; see auth/shard-refs.ts). Claims live here so that a bucket's PUT commits
+ * its shard and its claim in one transaction: one fsync instead of two, and no crash window
+ * between them.
  *
  * Durability: `overlappingSync: false` makes every commit fsync before its promise
  * resolves (with lmdb-js's default overlappingSync on Linux a write resolves when it is
