@@ -82,7 +82,7 @@ describe('PieceStore', () => {
     }
   });
 
-  it('upgrades a format 1 store at open: its (piece, index, id) keys move to the piece index, FORMAT says 2, and a crash part-way is mended by the next open', async () => {
+  it('upgrades a format 1 store at open: the piece index is filled from the shard records, the old keys dropped, FORMAT says 2, and a crash part-way is mended by the next open', async () => {
     const dir = await tempDir();
     const dataDir = join(dir.path, 'data');
     let store = await PieceStore.open(options(dataDir));

@@ -16,7 +16,7 @@
  * Store format 1 kept (piece CID, index, id) as the keys of a `pieces` database, so every read by
  * piece and index was a range scan; format 2 keeps the ids as sorted duplicates under
  * (piece CID, index), a point read for the common case of one shard there (a scan cost a large
- * read's nodes about a sixth of their main thread; docs/BENCHMARKS.md). upgradeFromFormat1 moves
+ * read's nodes about a sixth of their main thread; docs/BENCHMARKS.md). upgradeFromFormat1 brings
  * a format 1 index over.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -166,29 +166,29 @@ export class ShardIndex {
   }
 
   /**
-   * Moves a format 1 index's `pieces` keys into `pieceIndex` and drops `pieces`; resolves with how
-   * many were moved. Idempotent (a repeated put of an id is a no-op), so a crash part-way is mended
-   * by running it again, which a store does until its FORMAT says 2.
+   * Fills `pieceIndex` from the shard records (the authoritative part of a format 1 index) and
+   * drops format 1's `pieces` keys; resolves with how many shards were indexed. Idempotent (a
+   * repeated put of an id is a no-op), so a crash part-way is mended by running it again, which a
+   * store does until its FORMAT says 2.
    */
   async upgradeFromFormat1(): Promise<number> {
-    const old = this.root.openDB<Buffer, [string, number, string]>('pieces', { encoding: 'binary' });
-    let moved = 0;
-    let batch: [string, number, string][] = [];
+    let indexed = 0;
+    let batch: [string, ShardMeta][] = [];
     const flush = async () => {
-      const keys = batch;
+      const entries = batch;
       batch = [];
       await this.root.batch(() => {
-        for (const [cid, index, id] of keys) void this.pieceIndex.put([cid, index], Buffer.from(id, 'hex'));
+        for (const [id, meta] of entries) void this.pieceIndex.put([meta.pieceCid, meta.index], Buffer.from(id, 'hex'));
       });
-      moved += keys.length;
+      indexed += entries.length;
     };
-    for (const key of old.getKeys({})) {
-      batch.push(key);
+    for (const { key, value } of this.shards.getRange({})) {
+      batch.push([key, decodeMeta(value)]);
       if (batch.length >= 10_000) await flush();
     }
     await flush();
-    await old.drop();
-    return moved;
+    await this.root.openDB('pieces', { encoding: 'binary' }).drop();
+    return indexed;
   }
 
   /** False when `id` certainly has no claims: it is not stored and no claim outlived it. */
