@@ -109,26 +109,30 @@ describe('PieceStore', () => {
       await writeFile(join(dataDir, 'FORMAT'), JSON.stringify({ format: 'ddc-node-store', version: 1 }));
       return entries.length;
     };
-    for (const keepSome of [false, true]) {
-      assert.equal(await asFormat1(keepSome), shards.length + others.length);
-      store = await PieceStore.open(options(dataDir));
-      try {
-        assert.deepEqual(JSON.parse(await readFile(join(dataDir, 'FORMAT'), 'utf8')), { format: 'ddc-node-store', version: 2 });
-        assert.deepEqual(store.format, { format: 'ddc-node-store', version: 2 });
-        const key = cid.toString();
-        assert.deepEqual(store.pieceShards(key).map((s) => s.id), [...shards].sort((a, b) => a.header.index - b.header.index || (a.id < b.id ? -1 : 1)).map((s) => s.id));
-        for (const s of [...shards, ...others]) {
-          assert.equal(store.pieceShards(s.header.pieceCid.toString(), s.header.index).filter((x) => x.id === s.id).length, 1);
-          sameBytes(await store.readShard(store.pieceShard(s.header.pieceCid.toString(), s.header.index)!.id), shards.concat(others).find((x) => x.id === store.pieceShard(s.header.pieceCid.toString(), s.header.index)!.id)!.bytes);
+    try {
+      for (const keepSome of [false, true]) {
+        assert.equal(await asFormat1(keepSome), shards.length + others.length);
+        store = await PieceStore.open(options(dataDir));
+        try {
+          assert.deepEqual(JSON.parse(await readFile(join(dataDir, 'FORMAT'), 'utf8')), { format: 'ddc-node-store', version: 2 });
+          assert.deepEqual(store.format, { format: 'ddc-node-store', version: 2 });
+          const key = cid.toString();
+          assert.deepEqual(store.pieceShards(key).map((s) => s.id), [...shards].sort((a, b) => a.header.index - b.header.index || (a.id < b.id ? -1 : 1)).map((s) => s.id));
+          for (const s of [...shards, ...others]) {
+            assert.equal(store.pieceShards(s.header.pieceCid.toString(), s.header.index).filter((x) => x.id === s.id).length, 1);
+            const found = store.pieceShard(s.header.pieceCid.toString(), s.header.index)!;
+            sameBytes(await store.readShard(found.id), [...shards, ...others].find((x) => x.id === found.id)!.bytes);
+          }
+        } finally {
+          await store.close();
         }
-      } finally {
-        await store.close();
+        const root = openLmdb({ path: join(dataDir, 'index'), maxDbs: 8 });
+        assert.equal([...root.openDB('pieces', { encoding: 'binary' }).getKeys({})].length, 0, 'the format 1 keys are gone');
+        await root.close();
       }
-      const root = openLmdb({ path: join(dataDir, 'index'), maxDbs: 8 });
-      assert.equal([...root.openDB('pieces', { encoding: 'binary' }).getKeys({})].length, 0, 'the format 1 keys are gone');
-      await root.close();
+    } finally {
+      await dir.remove();
     }
-    await dir.remove();
   });
 
   it('interleaved puts and deletes of one id leave index and files in agreement', async () => {

@@ -306,8 +306,9 @@ export class PieceStore implements UploadSink {
   /** One shard of the piece at `index` (the lowest id if this node holds several), for reads by piece and index. */
   pieceShard(pieceCid: string, index: number): (ShardMeta & { id: string }) | undefined {
     const id = this.index.firstPieceShardId(pieceCid, index);
-    const meta = id === undefined ? undefined : this.index.get(id);
-    return meta && { id: id!, ...meta };
+    if (id === undefined) return undefined;
+    const meta = this.index.get(id);
+    return meta && { id, ...meta };
   }
 
   /** The shards of one piece this node holds (one index if given), in index order. */
