@@ -16,7 +16,7 @@ import { toChunks, type PutSource } from './sources.js';
 import { encodePiece } from './put/encode-piece.js';
 import { BufferPool } from '@ddc/core';
 import { uploadStripe, type MissingShard } from './put/upload.js';
-import { ShardPutBatcher } from './put/put-batcher.js';
+import { ShardPutBatcher, type LingerHold } from './put/put-batcher.js';
 import { fetchPiece } from './get/fetch-piece.js';
 import { ShardReadBatcher } from './get/shard-batcher.js';
 import { inspectPiece, type PieceReport } from './inspect.js';
@@ -92,7 +92,7 @@ export class DdcClient {
     this.shardPool = new BufferPool(this.opts.piecesInFlight * 8);
     this.piecePool = new BufferPool(this.opts.readAhead + 4);
     this.batcher = new ShardReadBatcher(this.opts.transport);
-    this.putBatcher = new ShardPutBatcher(this.opts.transport);
+    this.putBatcher = new ShardPutBatcher(this.opts.transport, 1, this.opts.putLingerMs);
   }
 
   /** The key pair that signs this client's requests. */
@@ -135,6 +135,12 @@ export class DdcClient {
     let bytesStored = 0;
     let pieces = 0;
     let result: ImportResult | undefined;
+    // Open while more pieces may come soon: their shards may wait a moment to share requests.
+    const linger: LingerHold = { open: true };
+    const closeLinger = (): void => {
+      linger.open = false;
+      this.putBatcher.flush();
+    };
     try {
       for (;;) {
         const step = await blocks.next();
@@ -143,10 +149,15 @@ export class DdcClient {
           break;
         }
         if (failure) throw failure;
-        while (inFlight.size >= this.opts.piecesInFlight) await Promise.race(inFlight);
+        if (inFlight.size >= this.opts.piecesInFlight) {
+          // No piece comes until one is stored, so nothing should wait for one.
+          closeLinger();
+          while (inFlight.size >= this.opts.piecesInFlight) await Promise.race(inFlight);
+          linger.open = true;
+        }
         if (failure) throw failure;
         const block = step.value;
-        const task = this.storePiece(block, view, signal, options.token).then(
+        const task = this.storePiece(block, view, linger, signal, options.token).then(
           (missing) => {
             missingShards.push(...missing);
             pieces++;
@@ -160,15 +171,17 @@ export class DdcClient {
         inFlight.add(task);
         void task.finally(() => inFlight.delete(task));
       }
+      closeLinger();
       await Promise.all(inFlight);
       if (failure) throw failure;
     } finally {
+      closeLinger();
       if (!result) await blocks.return(undefined as never).catch(() => {});
     }
     return { cid: result.cid, size: result.size, pieces, missingShards };
   }
 
-  private async storePiece(block: Block, view: ClusterView, signal?: AbortSignal, token?: CapabilityToken): Promise<MissingShard[]> {
+  private async storePiece(block: Block, view: ClusterView, linger: LingerHold, signal?: AbortSignal, token?: CapabilityToken): Promise<MissingShard[]> {
     throwIfAborted(signal);
     const layout = stripeLayout(block.bytes.length, view);
     const homes = placeStripe(block.cid.bytes, view.nodes, layout.count);
@@ -183,6 +196,7 @@ export class DdcClient {
         health: this.health,
         signer: this.signer,
         batcher: this.putBatcher,
+        linger,
         ...(token ? { token } : {}),
         ...(signal ? { signal } : {}),
       });

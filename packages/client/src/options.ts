@@ -11,6 +11,12 @@ export interface ClientOptions {
   transport?: Transport;
   /** Pieces uploaded at once during put; bounds memory (about 2.5 MiB each). Default 16: with shard PUTs batched per node, 8 left the cores idle part of the time. */
   piecesInFlight?: number;
+  /**
+   * How long the shards of a put still reading its source may wait for more shards to the same
+   * node, to go in one request (as Kafka's linger.ms). A source slower than the nodes otherwise
+   * sends each shard alone. 0 turns it off. Default 20.
+   */
+  putLingerMs?: number;
   /** Blocks fetched ahead during get. Default 8. */
   readAhead?: number;
   /** Ask one more node when a piece has not arrived within this many ms. Default 300. */
@@ -38,6 +44,7 @@ export interface ResolvedOptions {
   membership: Membership;
   transport: Transport;
   piecesInFlight: number;
+  putLingerMs: number;
   readAhead: number;
   hedgeAfterMs: number;
   nodeCooldownMs: number;
@@ -46,12 +53,20 @@ export interface ResolvedOptions {
   blockCache: BlockCache | undefined;
 }
 
-const KEYS = ['cluster', 'transport', 'piecesInFlight', 'readAhead', 'hedgeAfterMs', 'nodeCooldownMs', 'retry', 'identity', 'blockCache'];
+const KEYS = ['cluster', 'transport', 'piecesInFlight', 'putLingerMs', 'readAhead', 'hedgeAfterMs', 'nodeCooldownMs', 'retry', 'identity', 'blockCache'];
 
 function positiveInt(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
     throw new DdcError('DDC_INVALID_CONFIG', `${name} must be a whole number >= 1, got ${String(v)}`, { hint: `Leave ${name} out to use ${fallback}` });
+  }
+  return v;
+}
+
+function nonNegativeInt(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new DdcError('DDC_INVALID_CONFIG', `${name} must be a whole number >= 0, got ${String(v)}`, { hint: `Leave ${name} out to use ${fallback}` });
   }
   return v;
 }
@@ -77,6 +92,7 @@ export function resolveOptions(o: ClientOptions, membership: Membership, transpo
     membership,
     transport,
     piecesInFlight: positiveInt('piecesInFlight', o.piecesInFlight, 16),
+    putLingerMs: nonNegativeInt('putLingerMs', o.putLingerMs, 20),
     readAhead: positiveInt('readAhead', o.readAhead, 8),
     hedgeAfterMs: positiveInt('hedgeAfterMs', o.hedgeAfterMs, 300),
     nodeCooldownMs: positiveInt('nodeCooldownMs', o.nodeCooldownMs, 10_000),

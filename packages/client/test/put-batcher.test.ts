@@ -1,7 +1,8 @@
 /**
  * ShardPutBatcher over an in-memory transport that records its requests: a lone shard goes out
  * at once as a plain PUT, shards queued behind it go out as one batch within the limits, and a
- * batch the node refuses is sent again shard by shard so each gets its own outcome.
+ * batch the node refuses is sent again shard by shard so each gets its own outcome. Shards of a
+ * put that is still reading its source (an open linger hold) wait for more, within limits.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,6 +75,12 @@ function contextFor(transport: Transport): UploadContext {
   return { transport, retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 }, health: new NodeHealth(1000), signer: requestSigner() };
 }
 
+/** Lets whatever still lingers go, so that a failed test does not keep the process alive. */
+function release(batcher: ShardPutBatcher, hold: { open: boolean }): void {
+  hold.open = false;
+  batcher.flush();
+}
+
 test('a lone shard goes out alone; shards queued behind it go out as one batch, in order', async () => {
   const r = recorder();
   const batcher = new ShardPutBatcher(r.transport);
@@ -135,4 +142,63 @@ test('an unreachable node fails every shard of the batch without asking shard by
   assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'rejected', 'rejected']);
   assert.equal(r.singles.length, 1);
   for (const s of settled.slice(1)) assert.equal(((s as PromiseRejectedResult).reason as DdcError).code, 'DDC_NODE_UNAVAILABLE');
+});
+
+test('shards of an open hold wait for more and go out together; a full batch goes at once', { timeout: 10_000 }, async () => {
+  const r = recorder();
+  // A minute, past the test's timeout: only a full batch, a flush or a shard that may not wait sends these in time.
+  const batcher = new ShardPutBatcher(r.transport, 1, 60_000);
+  const hold = { open: true };
+  const ctx = { ...contextFor(r.transport), linger: hold };
+  const shards = shardsOf(16, 4096, 7);
+  const puts: Promise<{ created: boolean }>[] = [];
+  try {
+    for (const s of shards) {
+      puts.push(batcher.put(node, s, ctx));
+      await new Promise((res) => setTimeout(res, 1)); // a source slower than the node
+    }
+    await Promise.all(puts);
+    assert.deepEqual(r.singles, []);
+    assert.deepEqual(r.batches, [shards.map((s) => s.id)]);
+  } finally {
+    release(batcher, hold);
+  }
+});
+
+test('closing the hold and flushing sends what lingers; a shard that may not wait takes the lingering ones along', { timeout: 10_000 }, async () => {
+  const r = recorder();
+  const batcher = new ShardPutBatcher(r.transport, 1, 60_000);
+  const hold = { open: true };
+  const base = contextFor(r.transport); // the same signer: the same queue
+  const ctx = { ...base, linger: hold };
+  const shards = shardsOf(5, 4096, 8);
+  try {
+    const first = shards.slice(0, 3).map((s) => batcher.put(node, s, ctx));
+    await new Promise((res) => setTimeout(res, 20));
+    assert.deepEqual(r.batches, []);
+    hold.open = false;
+    batcher.flush();
+    await Promise.all(first);
+    assert.deepEqual(r.batches, [shards.slice(0, 3).map((s) => s.id)]);
+
+    hold.open = true;
+    const lingering = batcher.put(node, shards[3]!, ctx);
+    await new Promise((res) => setTimeout(res, 20));
+    const eager = batcher.put(node, shards[4]!, base);
+    await Promise.all([lingering, eager]);
+    assert.deepEqual(r.batches[1], [shards[3]!.id, shards[4]!.id]);
+    assert.deepEqual(r.singles, []);
+  } finally {
+    release(batcher, hold);
+  }
+});
+
+test('a lingering shard goes alone once the linger time is up', { timeout: 10_000 }, async () => {
+  const r = recorder();
+  const batcher = new ShardPutBatcher(r.transport, 1, 30);
+  const ctx = { ...contextFor(r.transport), linger: { open: true } };
+  const [shard] = shardsOf(1, 4096, 9);
+  assert.deepEqual(await batcher.put(node, shard!, ctx), { created: true });
+  assert.deepEqual(r.singles, [shard!.id]);
+  assert.deepEqual(r.batches, []);
 });

@@ -6,6 +6,12 @@
  * latency, and a large put, whose pieces' shards queue up behind each other, pays one HTTP
  * exchange, one signature and one index commit per batch instead of per shard.
  *
+ * A streaming put whose source is slower than the nodes would otherwise send every shard alone:
+ * each arrives after the last exchange ended. So shards of a put that is still reading its source
+ * (its `linger` hold is open) may wait up to `lingerMs` for more shards to the same node, as Kafka's
+ * linger.ms; a full batch, a shard that may not wait, the timer, or the put closing its hold
+ * (window full, source done: then it calls flush) sends them.
+ *
  * A batch the node refuses as a whole (a node without the route, or an error that names no one
  * shard) is sent again shard by shard, so every shard gets its own outcome and error.
  */
@@ -30,6 +36,14 @@ interface NodeQueue {
   node: ClusterNode;
   running: number;
   waiting: Waiter[];
+  /** Armed while the waiting shards linger; when it fires they go as they are. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+  lingerOver: boolean;
+}
+
+/** Open while a put may still add shards (it is reading its source); shards of a closed hold do not wait. */
+export interface LingerHold {
+  open: boolean;
 }
 
 export class ShardPutBatcher {
@@ -40,15 +54,18 @@ export class ShardPutBatcher {
   /** Nodes that answered the batch route with 404/405 (older nodes): put one by one. */
   private readonly noBatch = new Set<string>();
 
-  /** `perNode`: exchanges running to one node per signer before shards wait to be batched. */
-  constructor(private readonly transport: Transport, private readonly perNode = 1) {}
+  /**
+   * `perNode`: exchanges running to one node per signer before shards wait to be batched.
+   * `lingerMs`: how long shards of an open hold may wait for more (0: never).
+   */
+  constructor(private readonly transport: Transport, private readonly perNode = 1, private readonly lingerMs = 0) {}
 
   put(node: ClusterNode, shard: EncodedShard, ctx: UploadContext): Promise<{ created: boolean }> {
     if (!this.transport.putShards || shard.bytes.length > MAX_BATCH_BYTES / 2 || this.noBatch.has(node.url)) return putShardSigned(ctx, node, shard);
     return new Promise((resolve, reject) => {
       const key = `${node.url}\n${this.signerId(ctx.signer)}\n${ctx.token?.idHex ?? '-'}`;
       let queue = this.queues.get(key);
-      if (!queue) this.queues.set(key, (queue = { node, running: 0, waiting: [] }));
+      if (!queue) this.queues.set(key, (queue = { node, running: 0, waiting: [], timer: undefined, lingerOver: false }));
       queue.waiting.push({ shard, ctx, resolve, reject });
       this.pump(key, queue);
     });
@@ -60,8 +77,24 @@ export class ShardPutBatcher {
     return id;
   }
 
+  /** Sends what lingers for a hold that has since closed (the put calls this when it closes one). */
+  flush(): void {
+    for (const [key, queue] of this.queues) this.pump(key, queue);
+  }
+
   private pump(key: string, queue: NodeQueue): void {
     while (queue.running < this.perNode && queue.waiting.length > 0) {
+      if (this.lingerMs > 0 && !queue.lingerOver && mayLinger(queue.waiting)) {
+        queue.timer ??= setTimeout(() => {
+          queue.timer = undefined;
+          queue.lingerOver = true;
+          this.pump(key, queue);
+        }, this.lingerMs);
+        return;
+      }
+      clearTimeout(queue.timer);
+      queue.timer = undefined;
+      queue.lingerOver = false;
       const batch = takeBatch(queue.waiting);
       queue.running++;
       const done = () => {
@@ -108,6 +141,16 @@ export class ShardPutBatcher {
     }
     live.forEach((w, i) => w.resolve(outcomes[i]!));
   }
+}
+
+/** Whether every waiting shard's put still reads its source and the batch has room for another shard like the last. */
+function mayLinger(waiting: readonly Waiter[]): boolean {
+  let bytes = 0;
+  for (const w of waiting) {
+    if (w.ctx.linger?.open !== true) return false;
+    bytes += w.shard.bytes.length;
+  }
+  return waiting.length < MAX_BATCH_SHARDS && bytes + waiting[waiting.length - 1]!.shard.bytes.length <= MAX_BATCH_BYTES;
 }
 
 /** The first waiting shards up to the batch limits (at least one). */

@@ -11,7 +11,7 @@ import type { Transport } from '../transport/types.js';
 import type { RequestSigner } from '../request-signer.js';
 import { withRetry, type RetryOptions } from '../retry.js';
 import type { NodeHealth } from '../node-health.js';
-import type { ShardPutBatcher } from './put-batcher.js';
+import type { LingerHold, ShardPutBatcher } from './put-batcher.js';
 
 export interface MissingShard {
   pieceCid: string;
@@ -37,6 +37,8 @@ export interface UploadContext {
   signal?: AbortSignal;
   /** Coalesces shard PUTs to one node into batch writes (one per client). */
   batcher?: ShardPutBatcher;
+  /** While open, the batcher may hold these shards back briefly for more of the same put. */
+  linger?: LingerHold;
 }
 
 /** PUT one shard, signed for its node; every attempt gets a fresh signature (nonces are single-use). */
