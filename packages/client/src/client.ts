@@ -3,7 +3,7 @@
  * Works in browsers and Node; the Node entry adds file paths and the undici transport.
  */
 import {
-  DdcError, RAW_CODEC, type CapabilityToken, type Ed25519KeyPair, exportFile, fileSize, importFile, parseCid, placeStripe, stripeLayout, throwIfAborted, verifyBlock, walkDag,
+  DdcError, RAW_CODEC, type CapabilityToken, type Ed25519KeyPair, type FileLink, buildFileTree, exportFile, fileSize, importFile, parseCid, placeStripe, stripeLayout, throwIfAborted, verifyBlock, walkDag,
   type Block, type BlockHint, type CID, type ImportResult,
 } from '@ddc/core';
 import { StaticMembership, isMembership, type ClusterView, type Membership } from './membership.js';
@@ -29,6 +29,11 @@ export interface PutOptions {
   onProgress?: ProgressHandler;
   /** A bucket token with `put` for this client's identity: nodes record the bucket's reference to every shard. */
   token?: CapabilityToken;
+  /**
+   * Called with each raw leaf, in file order, as it is cut (trust them once the put resolves): a
+   * multipart upload keeps its parts' leaves to compose the whole with putTree.
+   */
+  onLeaf?: (leaf: FileLink) => void;
 }
 
 export interface PutResult {
@@ -124,11 +129,26 @@ export class DdcClient {
 
   /** Stores bytes, a stream, an async iterable, or (Node) a file path; resolves to its root CID. */
   async put(source: PutSource, options: PutOptions = {}): Promise<PutResult> {
-    const { onProgress } = options;
     const signal = this.operationSignal(options.signal);
     const view = await this.cluster(signal);
     const chunks = toChunks(source, this.platform.openFile);
-    const blocks = importFile(chunks, { ...(signal ? { signal } : {}), allocateLeaf: (size) => this.leafPool.take(size) });
+    return this.storeBlocks(importFile(chunks, { ...(signal ? { signal } : {}), allocateLeaf: (size) => this.leafPool.take(size) }), view, options, signal);
+  }
+
+  /**
+   * Stores the parent blocks of a file whose raw leaves are stored already (buildFileTree): every
+   * leaf but the last a full 1 MiB chunk. The root equals put()'s for the leaves' bytes in order,
+   * so parts of whole MiBs, each put on its own, become one object without moving their bytes.
+   */
+  async putTree(leaves: AsyncIterable<FileLink> | Iterable<FileLink>, options: Omit<PutOptions, 'onLeaf'> = {}): Promise<PutResult> {
+    const signal = this.operationSignal(options.signal);
+    const view = await this.cluster(signal);
+    return this.storeBlocks(buildFileTree(leaves, signal ? { signal } : {}), view, options, signal);
+  }
+
+  /** Stores the blocks an importer yields, pieces in parallel up to piecesInFlight. */
+  private async storeBlocks(blocks: AsyncGenerator<Block, ImportResult, undefined>, view: ClusterView, options: PutOptions, signal: AbortSignal | undefined): Promise<PutResult> {
+    const { onProgress, onLeaf } = options;
     const missingShards: MissingShard[] = [];
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
@@ -157,6 +177,7 @@ export class DdcClient {
         }
         if (failure) throw failure;
         const block = step.value;
+        if (onLeaf && block.cid.code === RAW_CODEC) onLeaf({ cid: block.cid, tsize: block.bytes.length, fileSize: block.bytes.length });
         const task = this.storePiece(block, view, linger, signal, options.token).then(
           (missing) => {
             missingShards.push(...missing);

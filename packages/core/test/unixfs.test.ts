@@ -11,7 +11,7 @@ import { importer, type ImporterOptions, type WritableStorage } from 'ipfs-unixf
 import { fixedSize } from 'ipfs-unixfs-importer/chunker';
 import { balanced } from 'ipfs-unixfs-importer/layout';
 import { MemoryBlockstore } from 'blockstore-core/memory';
-import { importFile, importFileTo, isDdcError, type Block, type ImportResult } from '../src/index.js';
+import { RAW_CODEC, buildFileTree, importFile, importFileTo, isDdcError, type Block, type FileLink, type ImportResult } from '../src/index.js';
 
 const MiB = 1_048_576;
 
@@ -272,4 +272,60 @@ test('memory stays bounded while importing 256 MiB from a generator', async () =
   // One chunk plus a link list is ~1.1 MiB; leave room for allocator noise.
   const bound = gc ? 16 * MiB : 160 * MiB;
   assert.ok(peak < bound, `heap grew by ${(peak / MiB).toFixed(1)} MiB (bound ${bound / MiB} MiB, gc ${gc ? 'on' : 'off'})`);
+});
+
+/** Imports each part on its own and keeps its raw leaves, in order, as a multipart upload stores them. */
+async function partLeaves(parts: readonly Uint8Array[], chunkSize: number): Promise<FileLink[]> {
+  const leaves: FileLink[] = [];
+  for (const part of parts) {
+    await importFileTo([part], (b) => {
+      if (b.cid.code === RAW_CODEC) leaves.push({ cid: b.cid, tsize: b.bytes.length, fileSize: b.bytes.length });
+    }, { chunkSize, maxChildren: 1024 });
+  }
+  return leaves;
+}
+
+test('property: parts of whole chunks, imported one by one, compose (buildFileTree) into the DAG of the whole file', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 16, max: 512 }),
+      fc.integer({ min: 2, max: 8 }),
+      fc.array(fc.nat(12), { maxLength: 12 }),
+      fc.nat(1_500),
+      async (chunkSize, maxChildren, wholeChunks, lastSize) => {
+        // Every part but the last holds whole chunks (0 is an empty part); the last any size.
+        const sizes = [...wholeChunks.map((n) => n * chunkSize), lastSize];
+        const parts = sizes.map((n) => randomBytes(n));
+        const whole = Buffer.concat(parts);
+        const ref = await reference([whole], { chunkSize, maxChildren });
+        const leaves = await partLeaves(parts, chunkSize);
+        const blocks: Block[] = [];
+        const gen = buildFileTree(leaves, { chunkSize, maxChildren });
+        let r = await gen.next();
+        while (!r.done) {
+          blocks.push(r.value);
+          r = await gen.next();
+        }
+        // The parents it made plus the leaves stored with the parts are the reference DAG.
+        const stored = new Map<string, Block>();
+        for (const l of leaves) stored.set(l.cid.toString(), { cid: l.cid, bytes: ref.blocks.get(l.cid.toString()) ?? new Uint8Array() });
+        const nonEmpty = leaves.filter((l) => l.fileSize > 0);
+        const dagLeaves = nonEmpty.length > 0 ? nonEmpty : leaves.slice(0, 1);
+        assertSameDag({ result: { ...r.value, blocks: dagLeaves.length + blocks.length }, blocks: [...dagLeaves.map((l) => stored.get(l.cid.toString())!), ...blocks] }, ref, whole.length);
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+test('buildFileTree refuses a short leaf before the last, a parent block and no leaves, with DDC_INVALID_ARGUMENT', async () => {
+  const drain = async (leaves: FileLink[]) => {
+    for await (const _ of buildFileTree(leaves, { chunkSize: 16 })) void _;
+  };
+  const [a, b] = await partLeaves([randomBytes(10), randomBytes(16)], 16);
+  const code = (e: unknown) => isDdcError(e) && e.code === 'DDC_INVALID_ARGUMENT';
+  await assert.rejects(drain([a!, b!]), code);
+  const parent = (await ours([randomBytes(40)], { chunkSize: 16 })).result;
+  await assert.rejects(drain([{ cid: parent.cid, tsize: parent.dagSize, fileSize: parent.size }]), code);
+  await assert.rejects(drain([]), code);
 });

@@ -7,9 +7,10 @@
 import {
   DdcError, ENC_ALG, JSON_FIELDS_ALG, PLAIN_CHUNK, checkObjectKey, decryptJsonFields, encryptJsonFields, equalBytes, generateDek, generateObjectId, parsePublicIdentity,
   rootFieldKey, sealDek, sealDekToGroup, sealFieldGrant, signRecord, textEncoder, tokenToText,
-  type EncryptedJson, type EncryptionInfo, type ObjectRecord, type PlainJson, type PublicIdentity, type RecordInput,
+  type EncryptedJson, type EncryptionInfo, type FileLink, type ObjectRecord, type PlainJson, type PublicIdentity, type RecordInput,
 } from '@ddc/core';
 import type { DdcClient } from '../client.js';
+import type { ProgressHandler } from '../progress.js';
 import { chunksOf, type PutSource } from '../sources.js';
 import { BucketCredentials, parseToken } from './credentials.js';
 import { RecordReplicas } from './record-replicas.js';
@@ -147,6 +148,36 @@ export class BucketHandle {
       ...(o.metadata !== undefined ? { metadata: o.metadata } : {}),
     }, o.signal);
     return { version: record.version, cid, size };
+  }
+
+  /**
+   * Stores plaintext bytes under this bucket's shard token without a record: one part of an
+   * object that putComposed makes later (an S3 multipart upload's part). Resolves, once the bytes
+   * are durable, with their raw leaves in order. Nothing is visible under any key yet.
+   */
+  async putPart(source: PutSource, o: { signal?: AbortSignal; onProgress?: ProgressHandler } = {}): Promise<{ cid: string; size: number; leaves: FileLink[] }> {
+    this.creds.require('put');
+    const leaves: FileLink[] = [];
+    const put = await this.client.put(source, { token: this.creds.shardToken(), onLeaf: (l) => void leaves.push(l), ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+    return { cid: put.cid.toString(), size: put.size, leaves };
+  }
+
+  /**
+   * Makes `key` a new version whose bytes are the parts' (putPart), in order, without moving
+   * them: only the parent blocks are stored, then the record. Every part but the last must hold
+   * whole MiBs (DEFAULT_CHUNK_SIZE); the object's CID is then the one put() gives its bytes.
+   */
+  async putComposed(key: string, leaves: AsyncIterable<FileLink> | Iterable<FileLink>, o: Omit<ObjectPutOptions, 'encrypt' | 'readers'> = {}): Promise<ObjectPutResult> {
+    checkObjectKey(key);
+    this.creds.require('put', key);
+    const put = await this.client.putTree(leaves, { token: this.creds.shardToken(), ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+    const cid = put.cid.toString();
+    const record = await this.putRecord({
+      key, cid, size: put.size, encryption: null,
+      ...(o.contentType !== undefined ? { contentType: o.contentType } : {}),
+      ...(o.metadata !== undefined ? { metadata: o.metadata } : {}),
+    }, o.signal);
+    return { version: record.version, cid, size: put.size };
   }
 
   /**

@@ -93,6 +93,57 @@ export async function importFileTo(
 }
 
 /**
+ * The parent blocks of a file whose leaves were stored already (a multipart upload's parts,
+ * each imported on its own): yields every dag-pb block over `leaves`, in store order, and returns
+ * the root. The leaves must be what importFile would cut from the whole file: every one but the
+ * last a full chunk (so parts of whole chunks compose). Then the root is importFile's for the
+ * concatenated bytes. Empty leaves (an empty part) add nothing; only empty leaves make the
+ * empty file. Memory: one pending link list per level, however many leaves stream in.
+ */
+export async function* buildFileTree(
+  leaves: AsyncIterable<FileLink> | Iterable<FileLink>,
+  options: Pick<ImportFileOptions, 'chunkSize' | 'maxChildren' | 'signal'> = {},
+): AsyncGenerator<Block, ImportResult, undefined> {
+  const chunkSize = checkInt('chunkSize', options.chunkSize ?? DEFAULT_CHUNK_SIZE, 1);
+  const tree = new BalancedTree(checkInt('maxChildren', options.maxChildren ?? DEFAULT_MAX_CHILDREN, 2));
+  let blocks = 0;
+  let short: FileLink | undefined;
+  let empty: FileLink | undefined;
+  let count = 0;
+  for await (const leaf of leaves) {
+    throwIfAborted(options.signal);
+    if (leaf.cid.code !== RAW_CODEC || leaf.tsize !== leaf.fileSize || leaf.fileSize > chunkSize) {
+      throw new DdcError('DDC_INVALID_ARGUMENT', `leaf ${count} (${leaf.cid}) is not a raw leaf of at most ${chunkSize} bytes`, { hint: 'Pass the raw leaves importFile made, in file order' });
+    }
+    if (leaf.fileSize === 0) {
+      empty = leaf;
+      continue;
+    }
+    if (short) {
+      throw new DdcError('DDC_INVALID_ARGUMENT', `leaf ${count - 1} (${short.cid}) has ${short.fileSize} bytes but is not the last; every leaf but the last must hold ${chunkSize}`, {
+        hint: 'Compose only parts whose sizes are whole multiples of the chunk size (all but the last); import the bytes again otherwise',
+      });
+    }
+    if (leaf.fileSize < chunkSize) short = leaf;
+    count++;
+    for (const block of tree.add(leaf)) {
+      blocks++;
+      yield block;
+    }
+  }
+  if (count === 0) {
+    if (!empty) throw new DdcError('DDC_INVALID_ARGUMENT', 'a file tree needs at least one leaf', { hint: 'An empty file is the empty raw leaf: pass it' });
+    return { cid: empty.cid, size: 0, dagSize: 0, blocks: 0 };
+  }
+  const { root, blocks: tail } = tree.finish();
+  for (const block of tail) {
+    blocks++;
+    yield block;
+  }
+  return { cid: root.cid, size: root.fileSize, dagSize: root.tsize, blocks };
+}
+
+/**
  * Balanced layout as ipfs-unixfs-importer builds it: level 0 is the leaves; each full
  * group of maxChildren items at level L becomes one node at level L+1; at the end every
  * partial group (even of one item) becomes a node too, until a level holds one item.
