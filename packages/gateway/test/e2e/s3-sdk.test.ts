@@ -9,6 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -19,7 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { DEV_MNEMONIC, issueRootToken, signDelegation, tokenToText } from '@ddc/core';
+import { DEV_MNEMONIC, importFileTo, issueRootToken, signDelegation, tokenToText } from '@ddc/core';
 import { AccessKeyStore, type RunningGateway } from '@ddc/gateway';
 import { startGatewayEnv, randomBytes, type GatewayEnv } from './cluster.js';
 import { chunkSigner, md5Hex, s3Client, signedRequest, type Creds } from './s3-helpers.js';
@@ -219,6 +221,43 @@ test('multipart with lib-storage: 12 MiB in 5 MiB parts, ETag md5-of-md5s-3, byt
   assert.equal(got.ETag, expected);
   assert.equal(got.ContentType, 'application/x-test');
   assert.deepEqual(Buffer.from(await got.Body!.transformToByteArray()), Buffer.from(data));
+});
+
+/** The CID a single put of `bytes` gets (the IPFS importer's), to compare with what the gateway stored. */
+async function cidOfBytes(bytes: Uint8Array): Promise<string> {
+  return (await importFileTo([bytes], () => {})).cid.toString();
+}
+
+/** The CID the gateway stored `key` under: the plain HTTP read's ETag. */
+async function storedCid(bucket: string, key: string): Promise<string> {
+  const res = await fetch(`${gw.url}/ddc/${bucket}/${key}`, { method: 'HEAD' });
+  assert.equal(res.status, 200);
+  return res.headers.get('etag')!.replace(/"/g, '');
+}
+
+test('multipart into a public bucket: parts of whole MiBs compose into the CID of a single put; other sizes are read back and put again', async () => {
+  const Bucket = 'public-one';
+  const data = randomBytes(12 * MiB + 3);
+  const up = new Upload({ client: s3Checksums, params: { Bucket, Key: 'big/composed.bin' , Body: Readable.from([data]) }, partSize: 5 * MiB, queueSize: 2 });
+  const done = await up.done();
+  assert.match(done.ETag!, /-3"$/);
+  assert.deepEqual(await bytesOf(s3, Bucket, 'big/composed.bin'), Buffer.from(data));
+  assert.equal(await storedCid(Bucket, 'big/composed.bin'), await cidOfBytes(data));
+
+  // 5 MiB + 7 bytes is a legal part but not whole MiBs: the leaves do not line up, so the bytes are put again.
+  const Key = 'big/uneven.bin';
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+  const p1 = randomBytes(5 * MiB + 7);
+  const p2 = randomBytes(100);
+  const e1 = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: p1 }));
+  const e2 = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 2, Body: p2 }));
+  // A public bucket's parts went to DDC as they came: the gateway keeps only their leaves.
+  const kept = (await readdir(join(gw.config.dataDir, 's3-multipart', UploadId!))).filter((n) => !n.endsWith('.json')).map((n) => n.replace(/^\d{5}-[0-9a-f]{12}/, ''));
+  assert.deepEqual(kept, ['.leaves', '.leaves']);
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: e1.ETag! }, { PartNumber: 2, ETag: e2.ETag! }] } }));
+  const whole = Buffer.concat([p1, p2]);
+  assert.deepEqual(await bytesOf(s3, Bucket, Key), whole);
+  assert.equal(await storedCid(Bucket, Key), await cidOfBytes(whole));
 });
 
 test('multipart by hand: upload part, upload part copy with a range, list parts and uploads, complete; abort; every bad completion refused with nothing visible', async () => {

@@ -1,9 +1,13 @@
 /**
  * Multipart uploads: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts,
- * ListMultipartUploads. Parts are staged on the gateway's disk (store.ts); completion checks
- * the list (order, ETags, sizes) before any byte moves, then streams the parts into one DDC
- * put whose record appears only at its end. A completion that runs long answers 200 early
- * and sends spaces until the result (or an Error document), as S3 does.
+ * ListMultipartUploads. In a public bucket (plaintext) each part is stored in DDC as it
+ * arrives and the gateway keeps its leaves; in a private one (encrypted as one object) parts
+ * are staged on the gateway's disk (store.ts). Completion checks the list (order, ETags, sizes)
+ * first. Stored parts of whole MiBs (all but the last; S3 clients cut 5, 8 or 16 MiB parts)
+ * are then composed without moving a byte: only the parent blocks and the record are written,
+ * and the object gets the CID a single put of its bytes gets. Otherwise the parts' bytes
+ * stream into one DDC put. The record appears only at the end. A completion that runs long
+ * answers 200 early and sends spaces until the result (or an Error document), as S3 does.
  */
 import { header } from '../../auth/sigv4.js';
 import { verifiedPayload } from '../../auth/payload.js';
@@ -16,7 +20,9 @@ import { bodyOf, isoTime, sendEmpty, sendXml, setCommonHeaders, type S3Request }
 import { chunksOf } from '../stream.js';
 import { readXmlBody } from '../xml-body.js';
 import { children, errorDocument, isXmlObject, textOf, xmlDocument, type XmlChildren, type XmlNode } from '../xml.js';
-import type { PartInfo } from './store.js';
+import type { PartInfo, PartStorer } from './store.js';
+import type { NamedBucket } from '../bucket-names.js';
+import { DEFAULT_CHUNK_SIZE } from '@ddc/core';
 
 /** A completion taking longer than this gets its 200 and keep-alive spaces early. */
 const EARLY_ANSWER_MS = 2000;
@@ -44,6 +50,21 @@ function partNumberOf(ctx: S3Context, r: S3Request): number {
   return n;
 }
 
+/** Parts of a public bucket (plaintext) go to DDC as they arrive; a private bucket's are staged, to be encrypted as one object. */
+async function partStorer(ctx: S3Context, named: NamedBucket, r: S3Request): Promise<PartStorer | undefined> {
+  const handle = ctx.handle(named, r.accessKey);
+  if (!(await handle.isPublic())) return undefined;
+  return async (chunks) => {
+    const { cid, leaves } = await handle.putPart(chunks);
+    return { cid, leaves };
+  };
+}
+
+/** Stored parts whose leaves make the whole object's: every part but the last of whole chunks. */
+function composable(parts: readonly PartInfo[]): boolean {
+  return parts.every((p, i) => p.cid !== undefined && (i === parts.length - 1 || p.size % DEFAULT_CHUNK_SIZE === 0));
+}
+
 export async function createMultipartUpload(ctx: S3Context, r: S3Request): Promise<void> {
   const key = keyOf(r);
   const named = await bucketFor(ctx, r, 'put', key);
@@ -58,13 +79,14 @@ export async function uploadPart(ctx: S3Context, r: S3Request): Promise<void> {
   const key = keyOf(r);
   const partNumber = partNumberOf(ctx, r);
   const uploadId = uploadIdOf(r);
-  await bucketFor(ctx, r, 'put', key);
+  const named = await bucketFor(ctx, r, 'put', key);
   await ctx.multipart.get(uploadId, r.bucket, key);
+  const store = await partStorer(ctx, named, r);
   const payload = verifiedPayload(bodyOf(r), { auth: r.auth, headers: r.headers, maxBytes: ctx.limits.maxPartBytes });
   let part: PartInfo;
   try {
     // The payload hashes every byte for its checks already: its MD5 is the part's ETag.
-    part = await ctx.multipart.writePart(uploadId, partNumber, payload.chunks, payload.md5Hex);
+    part = await ctx.multipart.writePart(uploadId, partNumber, payload.chunks, payload.md5Hex, store);
   } catch (e) {
     throw payload.error() ?? e;
   }
@@ -75,8 +97,9 @@ export async function uploadPartCopy(ctx: S3Context, r: S3Request): Promise<void
   const key = keyOf(r);
   const partNumber = partNumberOf(ctx, r);
   const uploadId = uploadIdOf(r);
-  await bucketFor(ctx, r, 'put', key);
+  const named = await bucketFor(ctx, r, 'put', key);
   await ctx.multipart.get(uploadId, r.bucket, key);
+  const store = await partStorer(ctx, named, r);
   const source = await copySource(ctx, r);
   const size = source.record.size;
   let range: { offset: number; length: number } | undefined;
@@ -92,7 +115,7 @@ export async function uploadPartCopy(ctx: S3Context, r: S3Request): Promise<void
   const length = range?.length ?? size;
   if (length > ctx.limits.maxPartBytes) throw new S3Error('EntityTooLarge', `The copied part of ${length} bytes exceeds the maximum part size of ${ctx.limits.maxPartBytes} bytes`);
   const { body } = await source.handle.get(source.src.key, { version: source.record.version, ...(range ? { range } : {}) });
-  const part = await ctx.multipart.writePart(uploadId, partNumber, chunksOf(body));
+  const part = await ctx.multipart.writePart(uploadId, partNumber, chunksOf(body), undefined, store);
   sendXml(r, 200, xmlDocument('CopyPartResult', [['ETag', `"${part.etag}"`], ['LastModified', part.lastModified]]), {
     ...(source.src.version !== undefined ? { 'x-amz-copy-source-version-id': source.src.version } : {}),
   });
@@ -159,8 +182,10 @@ export async function completeMultipartUpload(ctx: S3Context, r: S3Request): Pro
   let doc: string;
   let version = '';
   try {
-    const put = await ctx.multipart.complete(uploadId, () =>
-      handle.put(key, ctx.multipart.read(uploadId, parts), { metadata, ...(info.contentType ? { contentType: info.contentType } : {}) }));
+    const options = { metadata, ...(info.contentType ? { contentType: info.contentType } : {}) };
+    const put = await ctx.multipart.complete(uploadId, () => composable(parts)
+      ? handle.putComposed(key, ctx.multipart.leaves(uploadId, parts), options)
+      : handle.put(key, ctx.multipart.read(uploadId, parts, (cid) => chunksOf(ctx.config.client.get(cid))), options));
     version = put.version;
     const location = `/${encodeURIComponent(named.name)}/${key.split('/').map(encodeURIComponent).join('/')}`;
     doc = xmlDocument('CompleteMultipartUploadResult', [['Location', location], ['Bucket', named.name], ['Key', key], ['ETag', `"${etag}"`]]);

@@ -3,18 +3,25 @@
  *
  *   DATA/s3-multipart/<uploadId>/upload.json         bucket, key, content type, metadata, initiated
  *   DATA/s3-multipart/<uploadId>/NNNNN.json          one part: its file, size, MD5
- *   DATA/s3-multipart/<uploadId>/NNNNN-<rand>.bin    the part's bytes
+ *   DATA/s3-multipart/<uploadId>/NNNNN-<rand>.bin    a staged part's bytes, or
+ *   DATA/s3-multipart/<uploadId>/NNNNN-<rand>.leaves a stored part's raw leaves:
+ *       {"format":"ddc-s3-part-leaves","version":1,"leaves":[[cid, size], ...]}
  *
- * Parts stream to disk (constant memory) and are fsynced, then named by an atomically written
- * NNNNN.json, so a part is either wholly there or absent, and a part uploaded again replaces
- * the old one only when complete. Completion streams the parts, in order, into one DDC put;
- * the object's record appears only when that put is done, then the folder goes.
+ * A part is staged (streamed to disk, fsynced) or, when the caller passes `store` (a public
+ * bucket: plaintext), stored in DDC at once, its leaves kept here. Either way it is named by
+ * an atomically written NNNNN.json only when complete, so a part is wholly there or absent,
+ * and a part uploaded again replaces the old one only when complete. Completion either
+ * composes stored parts (their leaves, in order: see ops.ts) or streams the parts' bytes into
+ * one DDC put; the object's record appears only when that is done, then the folder goes. A
+ * stored part that no completion uses stays in DDC, referenced by the bucket, like a deleted
+ * object's content.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { readJsonFile, syncDir, writeFileAtomic } from '../../keys/atomic-file.js';
+import { parseCid, type FileLink } from '@ddc/core';
 import { S3Error } from '../errors.js';
 
 export const MULTIPART_DIR = 's3-multipart';
@@ -38,8 +45,14 @@ export interface PartInfo {
   size: number;
   /** ISO time. */
   lastModified: string;
+  /** Its bytes (`.bin`), or for a stored part its leaves (`.leaves`). */
   file: string;
+  /** A stored part: the root CID of its bytes in DDC. */
+  cid?: string;
 }
+
+/** Stores a part's bytes in DDC (plaintext), resolving with its root CID and raw leaves in order once durable. */
+export type PartStorer = (chunks: AsyncIterable<Uint8Array>) => Promise<{ cid: string; leaves: FileLink[] }>;
 
 const UPLOAD_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
@@ -48,6 +61,18 @@ function noSuchUpload(uploadId: string): S3Error {
 }
 
 const partName = (n: number) => String(n).padStart(5, '0');
+const LEAVES_FORMAT = 'ddc-s3-part-leaves';
+const LEAVES_VERSION = 1;
+const PART_FILE = /^\d{5}-[0-9a-f]{12}\.(bin|leaves)$/;
+
+async function openPartFile(tmp: string) {
+  try {
+    return await open(tmp, 'wx', 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw noSuchUpload(basename(dirname(tmp)));
+    throw e;
+  }
+}
 
 export class MultipartStore {
   /** Uploads being completed or aborted: further parts, completions and aborts wait or are refused. */
@@ -97,38 +122,27 @@ export class MultipartStore {
   }
 
   /**
-   * Streams a part to disk and names it; replaces an earlier part of the same number. `md5Hex`:
-   * the part's MD5 once `chunks` has ended, when the caller hashes the bytes already (an upload's
-   * verified payload does); otherwise it is computed here.
+   * Stages a part on disk, or with `store` stores it in DDC and keeps its leaves, then names it;
+   * replaces an earlier part of the same number. `md5Hex`: the part's MD5 once `chunks` has
+   * ended, when the caller hashes the bytes already (an upload's verified payload does);
+   * otherwise it is computed here.
    */
-  async writePart(uploadId: string, partNumber: number, chunks: AsyncIterable<Uint8Array>, md5Hex?: () => string): Promise<PartInfo> {
+  async writePart(uploadId: string, partNumber: number, chunks: AsyncIterable<Uint8Array>, md5Hex?: () => string, store?: PartStorer): Promise<PartInfo> {
     const dir = this.dir(uploadId);
     if (this.busy.has(uploadId)) throw noSuchUpload(uploadId);
-    const file = `${partName(partNumber)}-${randomBytes(6).toString('hex')}.bin`;
-    const tmp = join(dir, `.${file}.tmp`);
+    await this.get(uploadId);
     const md5 = md5Hex ? undefined : createHash('md5');
     let size = 0;
-    let fh;
-    try {
-      fh = await open(tmp, 'wx', 0o600);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw noSuchUpload(uploadId);
-      throw e;
-    }
-    try {
+    const counted = (async function* () {
       for await (const chunk of chunks) {
         md5?.update(chunk);
         size += chunk.length;
-        await fh.write(chunk);
+        yield chunk;
       }
-      await fh.sync();
-    } catch (e) {
-      await fh.close().catch(() => {});
-      await unlink(tmp).catch(() => {});
-      throw e;
-    }
-    await fh.close();
-    const part: PartInfo = { partNumber, etag: md5 ? md5.digest('hex') : md5Hex!(), size, lastModified: new Date().toISOString(), file };
+    })();
+    const written = store ? await this.storePart(dir, partNumber, counted, store) : { ...(await this.stagePart(dir, partNumber, counted)), cid: undefined };
+    const { file, tmp, cid } = written;
+    const part: PartInfo = { partNumber, etag: md5 ? md5.digest('hex') : md5Hex!(), size, lastModified: new Date().toISOString(), file, ...(cid !== undefined ? { cid } : {}) };
     return this.locked(uploadId, async () => {
       if (this.busy.has(uploadId)) {
         await unlink(tmp).catch(() => {});
@@ -138,9 +152,44 @@ export class MultipartStore {
       const old = (await readJsonFile(metaPath).catch(() => undefined)) as PartInfo | undefined;
       await rename(tmp, join(dir, file));
       await writeFileAtomic(metaPath, JSON.stringify(part));
-      if (old && old.file !== file && /^\d{5}-[0-9a-f]{12}\.bin$/.test(old.file)) await unlink(join(dir, old.file)).catch(() => {});
+      if (old && old.file !== file && PART_FILE.test(old.file)) await unlink(join(dir, old.file)).catch(() => {});
       return part;
     });
+  }
+
+  /** Streams the bytes to a synced temporary file. */
+  private async stagePart(dir: string, partNumber: number, chunks: AsyncIterable<Uint8Array>): Promise<{ file: string; tmp: string }> {
+    const file = `${partName(partNumber)}-${randomBytes(6).toString('hex')}.bin`;
+    const tmp = join(dir, `.${file}.tmp`);
+    const fh = await openPartFile(tmp);
+    try {
+      for await (const chunk of chunks) await fh.write(chunk);
+      await fh.sync();
+    } catch (e) {
+      await fh.close().catch(() => {});
+      await unlink(tmp).catch(() => {});
+      throw e;
+    }
+    await fh.close();
+    return { file, tmp };
+  }
+
+  /** Stores the bytes in DDC, then its leaves in a synced temporary file. */
+  private async storePart(dir: string, partNumber: number, chunks: AsyncIterable<Uint8Array>, store: PartStorer): Promise<{ file: string; tmp: string; cid: string }> {
+    const file = `${partName(partNumber)}-${randomBytes(6).toString('hex')}.leaves`;
+    const tmp = join(dir, `.${file}.tmp`);
+    const { cid, leaves } = await store(chunks);
+    const fh = await openPartFile(tmp);
+    try {
+      await fh.writeFile(JSON.stringify({ format: LEAVES_FORMAT, version: LEAVES_VERSION, leaves: leaves.map((l) => [l.cid.toString(), l.fileSize]) }));
+      await fh.sync();
+    } catch (e) {
+      await fh.close().catch(() => {});
+      await unlink(tmp).catch(() => {});
+      throw e;
+    }
+    await fh.close();
+    return { file, tmp, cid };
   }
 
   /** Every part uploaded, by part number. */
@@ -161,16 +210,48 @@ export class MultipartStore {
     return parts;
   }
 
-  /** The bytes of `parts`, in order, as one stream (1 MiB reads). */
-  async *read(uploadId: string, parts: PartInfo[]): AsyncGenerator<Uint8Array> {
+  /**
+   * The bytes of `parts`, in order, as one stream: staged parts from disk (1 MiB reads), stored
+   * ones through `openStored` (their DDC root CID).
+   */
+  async *read(uploadId: string, parts: PartInfo[], openStored?: (cid: string) => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     const dir = this.dir(uploadId);
     for (const p of parts) {
       let n = 0;
-      for await (const chunk of createReadStream(join(dir, p.file), { highWaterMark: 1024 * 1024 })) {
-        n += (chunk as Buffer).length;
-        yield chunk as Buffer;
+      if (p.cid !== undefined && !openStored) throw new S3Error('InternalError', `part ${p.partNumber} of upload ${uploadId} is stored in DDC, and nothing reads it`);
+      const source = p.cid !== undefined ? openStored!(p.cid) : createReadStream(join(dir, p.file), { highWaterMark: 1024 * 1024 });
+      for await (const chunk of source) {
+        n += (chunk as Uint8Array).length;
+        yield chunk as Uint8Array;
       }
-      if (n !== p.size) throw new S3Error('InternalError', `part ${p.partNumber} of upload ${uploadId} has ${n} bytes on disk, not ${p.size}`);
+      if (n !== p.size) throw new S3Error('InternalError', `part ${p.partNumber} of upload ${uploadId} has ${n} bytes, not ${p.size}`);
+    }
+  }
+
+  /** The raw leaves of stored parts, in order (one part's list in memory at a time). */
+  async *leaves(uploadId: string, parts: PartInfo[]): AsyncGenerator<FileLink> {
+    const dir = this.dir(uploadId);
+    for (const p of parts) {
+      const bad = (why: string) => new S3Error('InternalError', `the leaves of part ${p.partNumber} of upload ${uploadId} are unreadable: ${why}`);
+      if (p.cid === undefined) throw bad('the part is staged, not stored');
+      let doc: { format?: unknown; version?: unknown; leaves?: unknown };
+      try {
+        doc = JSON.parse(await readFile(join(dir, p.file), 'utf8')) as typeof doc;
+      } catch (e) {
+        throw bad(e instanceof Error ? e.message : String(e));
+      }
+      if (doc?.format !== LEAVES_FORMAT) throw bad(`not a ${LEAVES_FORMAT} file`);
+      if (doc.version !== LEAVES_VERSION) throw bad(`version ${String(doc.version)}; this gateway reads version ${LEAVES_VERSION}`);
+      const list = doc.leaves;
+      if (!Array.isArray(list)) throw bad('no list of leaves');
+      let total = 0;
+      for (const entry of list as unknown[]) {
+        if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Number.isSafeInteger(entry[1])) throw bad('an entry is not [cid, size]');
+        const size = entry[1] as number;
+        total += size;
+        yield { cid: parseCid(entry[0]), tsize: size, fileSize: size };
+      }
+      if (total !== p.size) throw bad(`they add up to ${total} bytes, not ${p.size}`);
     }
   }
 
