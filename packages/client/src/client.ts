@@ -3,7 +3,7 @@
  * Works in browsers and Node; the Node entry adds file paths and the undici transport.
  */
 import {
-  DdcError, RAW_CODEC, type CapabilityToken, type Ed25519KeyPair, type FileLink, buildFileTree, exportFile, fileSize, importFile, parseCid, placeStripe, stripeLayout, throwIfAborted, verifyBlock, walkDag,
+  DdcError, RAW_CODEC, type CapabilityToken, type Ed25519KeyPair, type FileLink, DEFAULT_CHUNK_SIZE, buildFileTree, exportFile, fileSize, importFile, parseCid, placeStripe, stripeLayout, throwIfAborted, verifyBlock, walkDag,
   type Block, type BlockHint, type CID, type ImportResult,
 } from '@ddc/core';
 import { StaticMembership, isMembership, type ClusterView, type Membership } from './membership.js';
@@ -17,6 +17,7 @@ import { encodePiece } from './put/encode-piece.js';
 import { BufferPool } from '@ddc/core';
 import { uploadStripe, type MissingShard } from './put/upload.js';
 import { ShardPutBatcher, type LingerHold } from './put/put-batcher.js';
+import { ByteBudget } from './put/byte-budget.js';
 import { fetchPiece } from './get/fetch-piece.js';
 import { ShardReadBatcher } from './get/shard-batcher.js';
 import { inspectPiece, type PieceReport } from './inspect.js';
@@ -85,6 +86,8 @@ export class DdcClient {
   private readonly piecePool: BufferPool;
   private readonly batcher: ShardReadBatcher;
   private readonly putBatcher: ShardPutBatcher;
+  /** Bytes of pieces in flight over all this client's puts: piecesInFlight full pieces. */
+  private readonly putBudget: ByteBudget;
   /** Signs this client's requests to nodes (options.identity, or a key made for this client). */
   readonly signer: RequestSigner;
 
@@ -98,6 +101,7 @@ export class DdcClient {
     this.piecePool = new BufferPool(this.opts.readAhead + 4);
     this.batcher = new ShardReadBatcher(this.opts.transport);
     this.putBatcher = new ShardPutBatcher(this.opts.transport, 1, this.opts.putLingerMs);
+    this.putBudget = new ByteBudget(this.opts.piecesInFlight * DEFAULT_CHUNK_SIZE);
   }
 
   /** The key pair that signs this client's requests. */
@@ -146,7 +150,10 @@ export class DdcClient {
     return this.storeBlocks(buildFileTree(leaves, signal ? { signal } : {}), view, options, signal);
   }
 
-  /** Stores the blocks an importer yields, pieces in parallel up to piecesInFlight. */
+  /**
+   * Stores the blocks an importer yields, pieces in parallel up to piecesInFlight, within the
+   * client's byte budget shared with its other puts (memory stays bounded however many run).
+   */
   private async storeBlocks(blocks: AsyncGenerator<Block, ImportResult, undefined>, view: ClusterView, options: PutOptions, signal: AbortSignal | undefined): Promise<PutResult> {
     const { onProgress, onLeaf } = options;
     const missingShards: MissingShard[] = [];
@@ -177,8 +184,15 @@ export class DdcClient {
         }
         if (failure) throw failure;
         const block = step.value;
+        const weight = block.bytes.length;
+        if (!this.putBudget.tryTake(weight)) {
+          // Other puts hold the budget: this one sends what it has while it waits.
+          closeLinger();
+          await this.putBudget.take(weight, signal);
+          linger.open = true;
+        }
         if (onLeaf && block.cid.code === RAW_CODEC) onLeaf({ cid: block.cid, tsize: block.bytes.length, fileSize: block.bytes.length });
-        const task = this.storePiece(block, view, linger, signal, options.token).then(
+        const task = this.storePiece(block, view, linger, signal, options.token).finally(() => this.putBudget.give(weight)).then(
           (missing) => {
             missingShards.push(...missing);
             pieces++;

@@ -9,7 +9,11 @@ export interface ClientOptions {
   cluster: unknown;
   /** Network layer; default fetch (browser) or undici (Node entry). */
   transport?: Transport;
-  /** Pieces uploaded at once during put; bounds memory (about 2.5 MiB each). Default 16: with shard PUTs batched per node, 8 left the cores idle part of the time. */
+  /**
+   * Pieces uploaded at once during a put, and MiB of pieces in flight over all of this client's
+   * puts together; bounds memory (about 2.5 MiB per full piece) however many puts run. Default 16:
+   * with shard PUTs batched per node, 8 left the cores idle part of the time.
+   */
   piecesInFlight?: number;
   /**
    * How long the shards of a put still reading its source may wait for more shards to the same
