@@ -6,10 +6,14 @@
  * that commits only after the stream ends never commits a body that fails one.
  */
 import { createHash } from 'node:crypto';
+import { inlineMd5, md5Stream } from './md5-offload.js';
 import { S3Error, toS3Error } from '../s3/errors.js';
 import { checksumHeaderAlgorithm, createChecksum, type Checksum, type ChecksumAlgorithm } from './checksums.js';
 import { AwsChunkedDecoder } from './chunked.js';
 import { header, type Authenticated } from './sigv4.js';
+
+/** Bodies declared at least this large hash their MD5 on a worker thread (md5-offload.ts). */
+const OFFLOAD_MD5_BYTES = 4 * 1024 * 1024;
 
 export interface PayloadOptions {
   auth: Authenticated | null;
@@ -84,7 +88,8 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
   const checksum = wantedChecksum(o.headers, chunked);
   const sum: Checksum | undefined = checksum && createChecksum(checksum.algorithm);
   const sha = o.auth?.payload.kind === 'sha256' ? createHash('sha256') : undefined;
-  const md5 = createHash('md5');
+  // Large bodies hash on a worker thread (md5-offload.ts); small ones are not worth the hand-over.
+  const md5 = declared !== undefined && declared >= OFFLOAD_MD5_BYTES ? md5Stream() : inlineMd5();
   let size = 0;
   let md5Hex = '';
   let failure: S3Error | undefined;
@@ -93,20 +98,21 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
     ? new AwsChunkedDecoder({ signer: payload?.kind === 'streaming' ? payload.signed : null, trailer: payload?.kind === 'streaming' ? payload.trailer : checksum?.trailer !== undefined })
     : undefined;
 
-  function take(piece: Uint8Array): void {
+  /** Hashes a piece; resolves when the MD5 worker has room again, if it had to wait. */
+  function take(piece: Uint8Array): Promise<void> | undefined {
     size += piece.length;
     if (size > o.maxBytes) throw new S3Error('EntityTooLarge', `Your upload exceeds the maximum allowed size of ${o.maxBytes} bytes`, { MaxSizeAllowed: String(o.maxBytes) });
-    md5.update(piece);
     sha?.update(piece);
     sum?.update(piece);
+    return md5.update(piece);
   }
 
-  function finish(): void {
+  async function finish(): Promise<void> {
     const trailers = decoder?.finish();
     if (declared !== undefined && size !== declared) {
       throw new S3Error('IncompleteBody', `You did not provide the number of bytes specified by the ${chunked ? 'x-amz-decoded-content-length' : 'Content-Length'} header: ${size} of ${declared}`);
     }
-    const digest = md5.digest();
+    const digest = await md5.digest();
     md5Hex = digest.toString('hex');
     if (sha && payload?.kind === 'sha256' && sha.digest('hex') !== payload.hex) {
       throw new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", { ClientComputedContentSHA256: payload.hex });
@@ -127,14 +133,16 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
         const pieces = decoder ? decoder.push(buf) : [buf];
         for (const piece of pieces) {
           if (piece.length === 0) continue;
-          take(piece);
+          const room = take(piece);
+          if (room) await room;
           if (held) yield held;
           held = piece;
         }
       }
-      finish();
+      await finish();
       if (held) yield held;
     } catch (e) {
+      void md5.digest().catch(() => {}); // frees its worker
       failure = e instanceof S3Error ? e : new S3Error('IncompleteBody', `The request body could not be read: ${toS3Error(e).message}`, {}, { cause: e });
       throw failure;
     }

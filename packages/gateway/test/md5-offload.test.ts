@@ -1,0 +1,58 @@
+/**
+ * MD5 on a worker thread through the shared ring: the digest equals node:crypto's for bodies
+ * cut at any sizes (smaller and larger than the ring, so the writer waits and the ring wraps),
+ * for streams running at once (more than the workers: the rest hash inline), and for a stream
+ * started after one was abandoned (its worker came back and serves the next one right).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { md5Stream } from '../src/auth/md5-offload.js';
+
+const MiB = 1024 * 1024;
+
+async function hashInPieces(data: Uint8Array, cuts: readonly number[]): Promise<string> {
+  const h = md5Stream();
+  let at = 0;
+  for (const n of [...cuts, data.length]) {
+    const piece = data.subarray(at, Math.min(data.length, at + n));
+    at += piece.length;
+    const room = h.update(piece);
+    if (room) await room;
+    if (at >= data.length) break;
+  }
+  return (await h.digest()).toString('hex');
+}
+
+const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+
+test('property: the offloaded MD5 equals node:crypto\'s for any cuts, across ring wraps', async () => {
+  const data = randomBytes(20 * MiB + 17);
+  const want = md5(data);
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.oneof(fc.nat(100), fc.nat(64 * 1024), fc.integer({ min: 1, max: 12 * MiB })), { maxLength: 40 }), async (cuts) => {
+      assert.equal(await hashInPieces(data, cuts), want);
+    }),
+    { numRuns: 25 },
+  );
+});
+
+test('streams at once (more than the workers) all get their own digest', async () => {
+  const bodies = Array.from({ length: 5 }, (_, i) => randomBytes(3 * MiB + i));
+  const got = await Promise.all(bodies.map((b, i) => hashInPieces(b, Array.from({ length: 40 }, () => 64 * 1024 + i))));
+  assert.deepEqual(got, bodies.map(md5));
+});
+
+test('an abandoned stream frees its worker; the next stream on it is right', async () => {
+  for (let round = 0; round < 4; round++) {
+    const h = md5Stream();
+    await h.update(randomBytes(MiB));
+    await h.digest(); // what a failed upload does
+    const body = randomBytes(2 * MiB);
+    assert.equal(await hashInPieces(body, [5, MiB]), md5(body));
+  }
+  const empty = md5Stream();
+  assert.equal((await empty.digest()).toString('hex'), md5(new Uint8Array(0)));
+  assert.equal((await empty.digest()).toString('hex'), md5(new Uint8Array(0)), 'asking again gives the same digest');
+});
