@@ -18,7 +18,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { readJsonFile, syncDir, writeFileAtomic } from '../../keys/atomic-file.js';
 import { parseCid, type FileLink } from '@ddc/core';
@@ -65,13 +65,24 @@ const LEAVES_FORMAT = 'ddc-s3-part-leaves';
 const LEAVES_VERSION = 1;
 const PART_FILE = /^\d{5}-[0-9a-f]{12}\.(bin|leaves)$/;
 
-async function openPartFile(tmp: string) {
+/** Creates `tmp` (NoSuchUpload if its folder is gone), writes it with `write` and fsyncs it; removes it on failure. */
+async function writeSynced(tmp: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
+  let fh: FileHandle;
   try {
-    return await open(tmp, 'wx', 0o600);
+    fh = await open(tmp, 'wx', 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw noSuchUpload(basename(dirname(tmp)));
     throw e;
   }
+  try {
+    await write(fh);
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await fh.close();
 }
 
 export class MultipartStore {
@@ -161,16 +172,9 @@ export class MultipartStore {
   private async stagePart(dir: string, partNumber: number, chunks: AsyncIterable<Uint8Array>): Promise<{ file: string; tmp: string }> {
     const file = `${partName(partNumber)}-${randomBytes(6).toString('hex')}.bin`;
     const tmp = join(dir, `.${file}.tmp`);
-    const fh = await openPartFile(tmp);
-    try {
+    await writeSynced(tmp, async (fh) => {
       for await (const chunk of chunks) await fh.write(chunk);
-      await fh.sync();
-    } catch (e) {
-      await fh.close().catch(() => {});
-      await unlink(tmp).catch(() => {});
-      throw e;
-    }
-    await fh.close();
+    });
     return { file, tmp };
   }
 
@@ -179,16 +183,8 @@ export class MultipartStore {
     const file = `${partName(partNumber)}-${randomBytes(6).toString('hex')}.leaves`;
     const tmp = join(dir, `.${file}.tmp`);
     const { cid, leaves } = await store(chunks);
-    const fh = await openPartFile(tmp);
-    try {
-      await fh.writeFile(JSON.stringify({ format: LEAVES_FORMAT, version: LEAVES_VERSION, leaves: leaves.map((l) => [l.cid.toString(), l.fileSize]) }));
-      await fh.sync();
-    } catch (e) {
-      await fh.close().catch(() => {});
-      await unlink(tmp).catch(() => {});
-      throw e;
-    }
-    await fh.close();
+    const doc = { format: LEAVES_FORMAT, version: LEAVES_VERSION, leaves: leaves.map((l) => [l.cid.toString(), l.fileSize]) };
+    await writeSynced(tmp, (fh) => fh.writeFile(JSON.stringify(doc)));
     return { file, tmp, cid };
   }
 
