@@ -6,14 +6,14 @@
  * that commits only after the stream ends never commits a body that fails one.
  */
 import { createHash } from 'node:crypto';
-import { inlineMd5, md5Stream } from './md5-offload.js';
+import { inlineHashes, offloadedHashes } from './hash-offload.js';
 import { S3Error, toS3Error } from '../s3/errors.js';
 import { checksumHeaderAlgorithm, createChecksum, type Checksum, type ChecksumAlgorithm } from './checksums.js';
 import { AwsChunkedDecoder } from './chunked.js';
 import { header, type Authenticated } from './sigv4.js';
 
-/** Bodies declared at least this large hash their MD5 on a worker thread (md5-offload.ts). */
-const OFFLOAD_MD5_BYTES = 4 * 1024 * 1024;
+/** Bodies declared at least this large hash their MD5 (and a signed payload's SHA-256) on a worker thread (hash-offload.ts). */
+const OFFLOAD_HASH_BYTES = 4 * 1024 * 1024;
 
 export interface PayloadOptions {
   auth: Authenticated | null;
@@ -87,9 +87,10 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
   const md5Given = contentMd5(o.headers);
   const checksum = wantedChecksum(o.headers, chunked);
   const sum: Checksum | undefined = checksum && createChecksum(checksum.algorithm);
-  const sha = o.auth?.payload.kind === 'sha256' ? createHash('sha256') : undefined;
-  // Large bodies hash on a worker thread (md5-offload.ts); small ones are not worth the hand-over.
-  const md5 = declared !== undefined && declared >= OFFLOAD_MD5_BYTES ? md5Stream() : inlineMd5();
+  const signedSha = o.auth?.payload.kind === 'sha256';
+  // MD5, and SHA-256 for a signed payload; large bodies hash on a worker thread, small ones are not worth the hand-over.
+  const algorithms = signedSha ? (['md5', 'sha256'] as const) : (['md5'] as const);
+  const hashes = declared !== undefined && declared >= OFFLOAD_HASH_BYTES ? offloadedHashes(algorithms) : inlineHashes(algorithms);
   let size = 0;
   let md5Hex = '';
   let failure: S3Error | undefined;
@@ -98,13 +99,12 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
     ? new AwsChunkedDecoder({ signer: payload?.kind === 'streaming' ? payload.signed : null, trailer: payload?.kind === 'streaming' ? payload.trailer : checksum?.trailer !== undefined })
     : undefined;
 
-  /** Hashes a piece; resolves when the MD5 worker has room again, if it had to wait. */
+  /** Hashes a piece; resolves when the hashing worker has room again, if it had to wait. */
   function take(piece: Uint8Array): Promise<void> | undefined {
     size += piece.length;
     if (size > o.maxBytes) throw new S3Error('EntityTooLarge', `Your upload exceeds the maximum allowed size of ${o.maxBytes} bytes`, { MaxSizeAllowed: String(o.maxBytes) });
-    sha?.update(piece);
     sum?.update(piece);
-    return md5.update(piece);
+    return hashes.update(piece);
   }
 
   async function finish(): Promise<void> {
@@ -112,9 +112,10 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
     if (declared !== undefined && size !== declared) {
       throw new S3Error('IncompleteBody', `You did not provide the number of bytes specified by the ${chunked ? 'x-amz-decoded-content-length' : 'Content-Length'} header: ${size} of ${declared}`);
     }
-    const digest = await md5.digest();
+    const [md5, sha] = await hashes.digest();
+    const digest = md5!;
     md5Hex = digest.toString('hex');
-    if (sha && payload?.kind === 'sha256' && sha.digest('hex') !== payload.hex) {
+    if (sha && payload?.kind === 'sha256' && sha.toString('hex') !== payload.hex) {
       throw new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", { ClientComputedContentSHA256: payload.hex });
     }
     if (md5Given && !md5Given.equals(digest)) throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.');
@@ -142,7 +143,7 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
       await finish();
       if (held) yield held;
     } catch (e) {
-      void md5.digest().catch(() => {}); // frees its worker
+      void hashes.digest().catch(() => {}); // frees its worker
       failure = e instanceof S3Error ? e : new S3Error('IncompleteBody', `The request body could not be read: ${toS3Error(e).message}`, {}, { cause: e });
       throw failure;
     }

@@ -1,16 +1,16 @@
 /**
- * The worker side of md5-offload.ts: for each stream it is handed, hashes bytes out of the
- * shared ring as the request thread writes them, and posts the digest once told the stream ended.
+ * The worker side of hash-offload.ts: for each stream it is handed, hashes bytes out of the
+ * shared ring as the request thread writes them, and posts the digests once told the stream ended.
  */
 import { parentPort } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
-import { DONE, HASHED, WRITTEN, type StreamStart } from './md5-ring.js';
+import { DONE, HASHED, WRITTEN, type StreamStart } from './hash-ring.js';
 
-parentPort!.on('message', ({ ring, control }: StreamStart) => {
+parentPort!.on('message', ({ ring, control, algorithms }: StreamStart) => {
   const bytes = new Uint8Array(ring);
   const c = new BigInt64Array(control);
   const size = BigInt(bytes.length);
-  const md5 = createHash('md5');
+  const hashes = algorithms.map((a) => createHash(a));
   let hashed = 0n;
   for (;;) {
     const written = Atomics.load(c, WRITTEN);
@@ -22,11 +22,13 @@ parentPort!.on('message', ({ ring, control }: StreamStart) => {
     const start = Number(hashed % size);
     const length = Number(written - hashed);
     const first = Math.min(length, bytes.length - start);
-    md5.update(bytes.subarray(start, start + first));
-    if (first < length) md5.update(bytes.subarray(0, length - first));
+    for (const h of hashes) {
+      h.update(bytes.subarray(start, start + first));
+      if (first < length) h.update(bytes.subarray(0, length - first));
+    }
     hashed = written;
     Atomics.store(c, HASHED, hashed);
     Atomics.notify(c, HASHED);
   }
-  parentPort!.postMessage(md5.digest());
+  parentPort!.postMessage(hashes.map((h) => h.digest()));
 });

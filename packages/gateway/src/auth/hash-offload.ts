@@ -1,17 +1,18 @@
 /**
- * MD5 of a large upload on a worker thread. The ETag S3 clients expect is the body's MD5, the
- * gateway's single largest cost per byte (~0.9 GB/s, serial), and the request's own thread also
- * verifies, imports and codes the body. Bytes go to the worker through a shared ring buffer
+ * The hashes of a large upload's body on a worker thread: the MD5 for the ETag S3 clients expect,
+ * the gateway's single largest cost per byte (~0.9 GB/s, serial), and the SHA-256 of a signed
+ * payload (what lib-storage sends for every part). The request's own thread also verifies,
+ * imports and codes the body. Bytes go to the worker through a shared ring buffer
  * (one copy, no messages per chunk): the request thread waits only when the worker is a whole
  * ring behind. Workers are reused; past MAX_WORKERS busy ones a stream hashes inline.
  */
 import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
-import { CONTROL_WORDS, DONE, HASHED, WRITTEN, type StreamStart } from './md5-ring.js';
+import { CONTROL_WORDS, DONE, HASHED, WRITTEN, type OffloadedAlgorithm, type StreamStart } from './hash-ring.js';
 
 const RING_BYTES = 8 * 1024 * 1024;
 const MAX_WORKERS = 2;
-const WORKER_URL = new URL('./md5-worker.js', import.meta.url);
+const WORKER_URL = new URL('./hash-worker.js', import.meta.url);
 
 /** Atomics.waitAsync (V8 since Node 16), missing from TypeScript's ES2022 lib. */
 interface AtomicsWaitAsync {
@@ -45,52 +46,52 @@ function giveWorker(w: PooledWorker): void {
   idle.push(w);
 }
 
-/** An incremental MD5 whose update may ask the caller to wait (await the promise it returns). */
-export interface Md5Stream {
+/** Incremental hashes of one body whose update may ask the caller to wait (await the promise it returns). */
+export interface BodyHashes {
   update(data: Uint8Array): Promise<void> | undefined;
-  /** The MD5 of everything updated (the same promise when called again). */
-  digest(): Promise<Buffer>;
+  /** The digests of everything updated, in the order of the algorithms (the same promise when called again). */
+  digest(): Promise<Buffer[]>;
 }
 
-/** MD5 on the calling thread (small bodies: not worth a hand-over). */
-export function inlineMd5(): Md5Stream {
-  const h = createHash('md5');
-  let digest: Promise<Buffer> | undefined;
+/** The hashes on the calling thread (small bodies: not worth a hand-over). */
+export function inlineHashes(algorithms: readonly OffloadedAlgorithm[]): BodyHashes {
+  const hashes = algorithms.map((a) => createHash(a));
+  let digest: Promise<Buffer[]> | undefined;
   return {
     update(data) {
-      h.update(data);
+      for (const h of hashes) h.update(data);
       return undefined;
     },
-    digest: () => (digest ??= Promise.resolve(h.digest())),
+    digest: () => (digest ??= Promise.resolve(hashes.map((h) => h.digest()))),
   };
 }
 
-/** MD5 on a worker thread when one is free; inline otherwise. */
-export function md5Stream(): Md5Stream {
+/** The hashes on a worker thread when one is free; inline otherwise. */
+export function offloadedHashes(algorithms: readonly OffloadedAlgorithm[]): BodyHashes {
   const w = takeWorker();
-  if (!w) return inlineMd5();
+  if (!w) return inlineHashes(algorithms);
   const ring = new Uint8Array(w.ring);
   const c = new BigInt64Array(w.control);
   c.fill(0n);
   let failure: Error | undefined;
-  const result = new Promise<Buffer>((resolve, reject) => {
-    const onMessage = (d: Uint8Array) => {
+  const result = new Promise<Buffer[]>((resolve, reject) => {
+    const onMessage = (digests: Uint8Array[]) => {
       w.worker.off('error', onGone).off('exit', onGone);
       giveWorker(w);
-      resolve(Buffer.from(d));
+      resolve(digests.map((d) => Buffer.from(d)));
     };
     // A dead worker is not reused; a writer waiting for room is woken to fail.
     const onGone = (e: unknown) => {
       w.worker.off('message', onMessage).off('error', onGone).off('exit', onGone);
       busy--;
-      failure = new Error(`the MD5 worker stopped: ${e instanceof Error ? e.message : `exit code ${String(e)}`}`);
+      failure = new Error(`the hashing worker stopped: ${e instanceof Error ? e.message : `exit code ${String(e)}`}`);
       Atomics.notify(c, HASHED);
       reject(failure);
     };
     w.worker.once('message', onMessage).once('error', onGone).once('exit', onGone);
   });
   result.catch(() => {});
-  const start: StreamStart = { ring: w.ring, control: w.control };
+  const start: StreamStart = { ring: w.ring, control: w.control, algorithms: [...algorithms] };
   w.worker.postMessage(start);
   let written = 0n;
   let ended = false;
