@@ -145,6 +145,21 @@ function hashOf(name: string): Checksum {
   return { update: (data) => void h.update(data), digest: () => h.digest('base64') };
 }
 
+/** A body hash whose digest is its raw bytes: MD5, or any checksum (decoded from its base64). */
+export interface BodyDigester {
+  update(data: Uint8Array): void;
+  digest(): Buffer;
+}
+
+export function bodyDigester(algorithm: 'md5' | ChecksumAlgorithm): BodyDigester {
+  if (algorithm === 'md5' || algorithm === 'sha1' || algorithm === 'sha256') {
+    const h = createHash(algorithm);
+    return { update: (d) => void h.update(d), digest: () => h.digest() };
+  }
+  const c = createChecksum(algorithm);
+  return { update: (d) => c.update(d), digest: () => Buffer.from(c.digest(), 'base64') };
+}
+
 export function isChecksumAlgorithm(s: string): s is ChecksumAlgorithm {
   return (CHECKSUM_ALGORITHMS as readonly string[]).includes(s);
 }

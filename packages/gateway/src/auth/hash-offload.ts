@@ -1,14 +1,15 @@
 /**
  * The hashes of a large upload's body on a worker thread: the MD5 for the ETag S3 clients expect,
- * the gateway's single largest cost per byte (~0.9 GB/s, serial), and the SHA-256 of a signed
- * payload (what lib-storage sends for every part). The request's own thread also verifies,
+ * the gateway's single largest cost per byte (~0.9 GB/s, serial), the SHA-256 of a signed payload
+ * (what lib-storage sends for every part), and the checksum the client sent (CRC-64/NVME runs at
+ * ~0.4 GB/s in JS). The request's own thread also verifies,
  * imports and codes the body. Bytes go to the worker through a shared ring buffer
  * (one copy, no messages per chunk): the request thread waits only when the worker is a whole
  * ring behind. Workers are reused; past MAX_WORKERS busy ones a stream hashes inline.
  */
 import { Worker } from 'node:worker_threads';
-import { createHash } from 'node:crypto';
-import { CONTROL_WORDS, DONE, HASHED, WRITTEN, type OffloadedAlgorithm, type StreamStart } from './hash-ring.js';
+import { bodyDigester } from './checksums.js';
+import { CONTROL_WORDS, DONE, HASHED, WRITTEN, type BodyAlgorithm, type StreamStart } from './hash-ring.js';
 
 const RING_BYTES = 8 * 1024 * 1024;
 const MAX_WORKERS = 2;
@@ -54,8 +55,8 @@ export interface BodyHashes {
 }
 
 /** The hashes on the calling thread (small bodies: not worth a hand-over). */
-export function inlineHashes(algorithms: readonly OffloadedAlgorithm[]): BodyHashes {
-  const hashes = algorithms.map((a) => createHash(a));
+export function inlineHashes(algorithms: readonly BodyAlgorithm[]): BodyHashes {
+  const hashes = algorithms.map(bodyDigester);
   let digest: Promise<Buffer[]> | undefined;
   return {
     update(data) {
@@ -67,7 +68,7 @@ export function inlineHashes(algorithms: readonly OffloadedAlgorithm[]): BodyHas
 }
 
 /** The hashes on a worker thread when one is free; inline otherwise. */
-export function offloadedHashes(algorithms: readonly OffloadedAlgorithm[]): BodyHashes {
+export function offloadedHashes(algorithms: readonly BodyAlgorithm[]): BodyHashes {
   const w = takeWorker();
   if (!w) return inlineHashes(algorithms);
   const ring = new Uint8Array(w.ring);

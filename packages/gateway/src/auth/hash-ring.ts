@@ -4,11 +4,13 @@ export const HASHED = 1;
 export const DONE = 2;
 export const CONTROL_WORDS = 3;
 
-/** The hashes a worker can take over (node:crypto names). */
-export type OffloadedAlgorithm = 'md5' | 'sha256';
+import type { ChecksumAlgorithm } from './checksums.js';
+
+/** What a body is hashed with: MD5 (the ETag), and the checksums S3 clients send (SHA-256 also checks a signed payload). */
+export type BodyAlgorithm = 'md5' | ChecksumAlgorithm;
 
 export interface StreamStart {
   ring: SharedArrayBuffer;
   control: SharedArrayBuffer;
-  algorithms: OffloadedAlgorithm[];
+  algorithms: BodyAlgorithm[];
 }

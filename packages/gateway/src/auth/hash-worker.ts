@@ -1,16 +1,17 @@
 /**
- * The worker side of hash-offload.ts: for each stream it is handed, hashes bytes out of the
+ * The worker side of hash-offload.ts: for each stream it is handed, hashes bytes (MD5 and any
+ * checksums) out of the
  * shared ring as the request thread writes them, and posts the digests once told the stream ended.
  */
 import { parentPort } from 'node:worker_threads';
-import { createHash } from 'node:crypto';
+import { bodyDigester } from './checksums.js';
 import { DONE, HASHED, WRITTEN, type StreamStart } from './hash-ring.js';
 
 parentPort!.on('message', ({ ring, control, algorithms }: StreamStart) => {
   const bytes = new Uint8Array(ring);
   const c = new BigInt64Array(control);
   const size = BigInt(bytes.length);
-  const hashes = algorithms.map((a) => createHash(a));
+  const hashes = algorithms.map(bodyDigester);
   let hashed = 0n;
   for (;;) {
     const written = Atomics.load(c, WRITTEN);

@@ -5,14 +5,14 @@
  * that can only be made at the end is made before the last byte is handed on, so a consumer
  * that commits only after the stream ends never commits a body that fails one.
  */
-import { createHash } from 'node:crypto';
 import { inlineHashes, offloadedHashes } from './hash-offload.js';
 import { S3Error, toS3Error } from '../s3/errors.js';
-import { checksumHeaderAlgorithm, createChecksum, type Checksum, type ChecksumAlgorithm } from './checksums.js';
+import { checksumHeaderAlgorithm, type ChecksumAlgorithm } from './checksums.js';
+import type { BodyAlgorithm } from './hash-ring.js';
 import { AwsChunkedDecoder } from './chunked.js';
 import { header, type Authenticated } from './sigv4.js';
 
-/** Bodies declared at least this large hash their MD5 (and a signed payload's SHA-256) on a worker thread (hash-offload.ts). */
+/** Bodies declared at least this large are hashed (MD5, a signed payload's SHA-256, the client's checksum) on a worker thread (hash-offload.ts). */
 const OFFLOAD_HASH_BYTES = 4 * 1024 * 1024;
 
 export interface PayloadOptions {
@@ -86,10 +86,9 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
   const declared = declaredLength(o);
   const md5Given = contentMd5(o.headers);
   const checksum = wantedChecksum(o.headers, chunked);
-  const sum: Checksum | undefined = checksum && createChecksum(checksum.algorithm);
   const signedSha = o.auth?.payload.kind === 'sha256';
-  // MD5, and SHA-256 for a signed payload; large bodies hash on a worker thread, small ones are not worth the hand-over.
-  const algorithms = signedSha ? (['md5', 'sha256'] as const) : (['md5'] as const);
+  // MD5, SHA-256 for a signed payload, the client's checksum (once each); large bodies hash on a worker thread, small ones are not worth the hand-over.
+  const algorithms = [...new Set<BodyAlgorithm>(['md5', ...(signedSha ? (['sha256'] as const) : []), ...(checksum ? [checksum.algorithm] : [])])];
   const hashes = declared !== undefined && declared >= OFFLOAD_HASH_BYTES ? offloadedHashes(algorithms) : inlineHashes(algorithms);
   let size = 0;
   let md5Hex = '';
@@ -103,7 +102,6 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
   function take(piece: Uint8Array): Promise<void> | undefined {
     size += piece.length;
     if (size > o.maxBytes) throw new S3Error('EntityTooLarge', `Your upload exceeds the maximum allowed size of ${o.maxBytes} bytes`, { MaxSizeAllowed: String(o.maxBytes) });
-    sum?.update(piece);
     return hashes.update(piece);
   }
 
@@ -112,17 +110,18 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
     if (declared !== undefined && size !== declared) {
       throw new S3Error('IncompleteBody', `You did not provide the number of bytes specified by the ${chunked ? 'x-amz-decoded-content-length' : 'Content-Length'} header: ${size} of ${declared}`);
     }
-    const [md5, sha] = await hashes.digest();
-    const digest = md5!;
+    const digests = await hashes.digest();
+    const digestOf = (a: BodyAlgorithm): Buffer => digests[algorithms.indexOf(a)]!;
+    const digest = digestOf('md5');
     md5Hex = digest.toString('hex');
-    if (sha && payload?.kind === 'sha256' && sha.toString('hex') !== payload.hex) {
+    if (payload?.kind === 'sha256' && digestOf('sha256').toString('hex') !== payload.hex) {
       throw new S3Error('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", { ClientComputedContentSHA256: payload.hex });
     }
     if (md5Given && !md5Given.equals(digest)) throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.');
-    if (checksum && sum) {
+    if (checksum) {
       const given = checksum.trailer !== undefined ? trailers?.get(checksum.trailer) : checksum.value;
       if (given === undefined) throw new S3Error('InvalidRequest', `The ${checksum.trailer} trailer named by x-amz-trailer was not sent`);
-      if (given !== sum.digest()) throw new S3Error('BadDigest', `The ${checksum.algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
+      if (given !== digestOf(checksum.algorithm).toString('base64')) throw new S3Error('BadDigest', `The ${checksum.algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
     }
   }
 

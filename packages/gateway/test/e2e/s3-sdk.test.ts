@@ -260,6 +260,21 @@ test('multipart into a public bucket: parts of whole MiBs compose into the CID o
   assert.equal(await storedCid(Bucket, Key), await cidOfBytes(whole));
 });
 
+test('bodies of 4 MiB and more are hashed off the request thread: every checksum algorithm passes when right and is refused when wrong', async () => {
+  const data = randomBytes(5 * MiB + 11);
+  for (const ChecksumAlgorithm of ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const) {
+    const put = await s3Checksums.send(new PutObjectCommand({ Bucket: 'public-one', Key: `sums/${ChecksumAlgorithm}.bin`, Body: data, ChecksumAlgorithm }));
+    assert.equal(put.ETag, `"${md5Hex(data)}"`, ChecksumAlgorithm);
+    assert.deepEqual(await bytesOf(s3, 'public-one', `sums/${ChecksumAlgorithm}.bin`), Buffer.from(data));
+  }
+  // A signed payload (SHA-256 in the signature) with a wrong CRC-64/NVME header, then a payload that is not the signed one.
+  const wrongSum = await signedRequest(gw.url, creds, { method: 'PUT', path: '/public-one/sums/wrong.bin', body: data, headers: { 'x-amz-checksum-crc64nvme': Buffer.alloc(8).toString('base64') } });
+  assert.deepEqual([wrongSum.status, wrongSum.code], [400, 'BadDigest']);
+  const wrongSha = await signedRequest(gw.url, creds, { method: 'PUT', path: '/public-one/sums/wrong.bin', body: data, contentSha256: createHash('sha256').update('other').digest('hex') });
+  assert.deepEqual([wrongSha.status, wrongSha.code], [400, 'XAmzContentSHA256Mismatch']);
+  assert.deepEqual(await s3Error(s3.send(new HeadObjectCommand({ Bucket: 'public-one', Key: 'sums/wrong.bin' }))), { code: 'NotFound', status: 404 });
+});
+
 test('multipart by hand: upload part, upload part copy with a range, list parts and uploads, complete; abort; every bad completion refused with nothing visible', async () => {
   const Bucket = 'public-one';
   const Key = 'mp/hand.bin';
