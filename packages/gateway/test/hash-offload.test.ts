@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { offloadedHashes } from '../src/auth/hash-offload.js';
+import { busyHashWorkers, offloadedHashes } from '../src/auth/hash-offload.js';
+import { verifiedPayload } from '../src/auth/payload.js';
 import { createChecksum } from '../src/auth/checksums.js';
 
 const MiB = 1024 * 1024;
@@ -63,4 +64,31 @@ test('an abandoned stream frees its worker; the next stream on it is right', asy
   const nothing = async () => (await empty.digest()).map((d) => d.toString('hex')).join(' ');
   assert.equal(await nothing(), md5(new Uint8Array(0)));
   assert.equal(await nothing(), md5(new Uint8Array(0)), 'asking again gives the same digests');
+});
+
+test('a large body read to its end, abandoned by its reader, failing, or never read leaves no hashing worker busy', async () => {
+  const body = randomBytes(6 * MiB);
+  async function* source(): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < body.length; at += MiB) yield body.subarray(at, at + MiB);
+  }
+  const options = (length: number) => ({ auth: null, headers: new Map([['content-length', [String(length)]]]), maxBytes: 5 * 1024 ** 3 });
+
+  const whole = verifiedPayload(source(), options(body.length));
+  for await (const _ of whole.chunks) void _;
+  assert.equal(whole.md5Hex(), createHash('md5').update(body).digest('hex'));
+
+  const abandoned = verifiedPayload(source(), options(body.length));
+  const it = abandoned.chunks[Symbol.asyncIterator]();
+  await it.next();
+  await it.next();
+  await it.return!(undefined);
+
+  const short = verifiedPayload(source(), options(body.length + 1));
+  await assert.rejects(async () => {
+    for await (const _ of short.chunks) void _;
+  }, (e: unknown) => (e as { code?: string }).code === 'IncompleteBody');
+
+  verifiedPayload(source(), options(body.length)); // never read
+  await new Promise((r) => setTimeout(r, 50)); // the workers' digests come back as messages
+  assert.equal(busyHashWorkers(), 0);
 });

@@ -29,6 +29,11 @@ interface PooledWorker {
 const idle: PooledWorker[] = [];
 let busy = 0;
 
+/** Workers hashing a stream now (tests: a stream that ended or was given up gives its worker back). */
+export function busyHashWorkers(): number {
+  return busy;
+}
+
 function takeWorker(): PooledWorker | undefined {
   const w = idle.pop();
   if (w) {

@@ -5,7 +5,7 @@
  * that can only be made at the end is made before the last byte is handed on, so a consumer
  * that commits only after the stream ends never commits a body that fails one.
  */
-import { inlineHashes, offloadedHashes } from './hash-offload.js';
+import { inlineHashes, offloadedHashes, type BodyHashes } from './hash-offload.js';
 import { S3Error, toS3Error } from '../s3/errors.js';
 import { checksumHeaderAlgorithm, type ChecksumAlgorithm } from './checksums.js';
 import type { BodyAlgorithm } from './hash-ring.js';
@@ -89,7 +89,9 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
   const signedSha = o.auth?.payload.kind === 'sha256';
   // MD5, SHA-256 for a signed payload, the client's checksum (once each); large bodies hash on a worker thread, small ones are not worth the hand-over.
   const algorithms = [...new Set<BodyAlgorithm>(['md5', ...(signedSha ? (['sha256'] as const) : []), ...(checksum ? [checksum.algorithm] : [])])];
-  const hashes = declared !== undefined && declared >= OFFLOAD_HASH_BYTES ? offloadedHashes(algorithms) : inlineHashes(algorithms);
+  // Made when the body is first read, and ended in run()'s finally: a worker is never held by a body nobody reads.
+  let hashes: BodyHashes | undefined;
+  const bodyHashes = (): BodyHashes => (hashes ??= declared !== undefined && declared >= OFFLOAD_HASH_BYTES ? offloadedHashes(algorithms) : inlineHashes(algorithms));
   let size = 0;
   let md5Hex = '';
   let failure: S3Error | undefined;
@@ -102,7 +104,7 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
   function take(piece: Uint8Array): Promise<void> | undefined {
     size += piece.length;
     if (size > o.maxBytes) throw new S3Error('EntityTooLarge', `Your upload exceeds the maximum allowed size of ${o.maxBytes} bytes`, { MaxSizeAllowed: String(o.maxBytes) });
-    return hashes.update(piece);
+    return bodyHashes().update(piece);
   }
 
   async function finish(): Promise<void> {
@@ -110,7 +112,7 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
     if (declared !== undefined && size !== declared) {
       throw new S3Error('IncompleteBody', `You did not provide the number of bytes specified by the ${chunked ? 'x-amz-decoded-content-length' : 'Content-Length'} header: ${size} of ${declared}`);
     }
-    const digests = await hashes.digest();
+    const digests = await bodyHashes().digest();
     const digestOf = (a: BodyAlgorithm): Buffer => digests[algorithms.indexOf(a)]!;
     const digest = digestOf('md5');
     md5Hex = digest.toString('hex');
@@ -142,9 +144,11 @@ export function verifiedPayload(body: AsyncIterable<Uint8Array>, o: PayloadOptio
       await finish();
       if (held) yield held;
     } catch (e) {
-      void hashes.digest().catch(() => {}); // frees its worker
       failure = e instanceof S3Error ? e : new S3Error('IncompleteBody', `The request body could not be read: ${toS3Error(e).message}`, {}, { cause: e });
       throw failure;
+    } finally {
+      // Ended, failed or abandoned by its reader: the hashing worker goes back (digest is idempotent).
+      void hashes?.digest().catch(() => {});
     }
   }
 
