@@ -2,10 +2,10 @@
  * The hashes of a large upload's body on a worker thread: the MD5 for the ETag S3 clients expect,
  * the gateway's single largest cost per byte (~0.9 GB/s, serial), the SHA-256 of a signed payload
  * (what lib-storage sends for every part), and the checksum the client sent (CRC-64/NVME runs at
- * ~0.4 GB/s in JS). The request's own thread also verifies,
- * imports and codes the body. Bytes go to the worker through a shared ring buffer
- * (one copy, no messages per chunk): the request thread waits only when the worker is a whole
- * ring behind. Workers are reused; past MAX_WORKERS busy ones a stream hashes inline.
+ * ~0.4 GB/s in JS). The request's own thread also verifies, imports and codes the body. Bytes go
+ * to the worker through a shared ring buffer (one copy, no messages per chunk): the request thread
+ * waits only when the worker is a whole ring behind. Workers are reused; past MAX_WORKERS busy
+ * ones a stream hashes inline.
  */
 import { Worker } from 'node:worker_threads';
 import { bodyDigester } from './checksums.js';
