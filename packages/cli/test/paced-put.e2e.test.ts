@@ -85,7 +85,7 @@ describe('a paced put on a real cluster', () => {
     }
   });
 
-  it('putLingerMs 0 turns lingering off; a bad value is refused with a code', { timeout: 30_000 }, async () => {
+  it('with putLingerMs 0 a paced put still round-trips; a bad value is refused with a code', { timeout: 30_000 }, async () => {
     const client = createClient({ cluster: env.cluster.descriptor(), putLingerMs: 0 });
     try {
       const bytes = randomBytes(3 * MiB);

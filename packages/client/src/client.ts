@@ -168,6 +168,12 @@ export class DdcClient {
       linger.open = false;
       this.putBatcher.flush();
     };
+    // While this put waits (for its window or the client's budget) no piece comes: nothing should wait for one.
+    const waitUnlingered = async (wait: () => Promise<unknown>): Promise<void> => {
+      closeLinger();
+      await wait();
+      linger.open = true;
+    };
     try {
       for (;;) {
         const step = await blocks.next();
@@ -177,20 +183,14 @@ export class DdcClient {
         }
         if (failure) throw failure;
         if (inFlight.size >= this.opts.piecesInFlight) {
-          // No piece comes until one is stored, so nothing should wait for one.
-          closeLinger();
-          while (inFlight.size >= this.opts.piecesInFlight) await Promise.race(inFlight);
-          linger.open = true;
+          await waitUnlingered(async () => {
+            while (inFlight.size >= this.opts.piecesInFlight) await Promise.race(inFlight);
+          });
         }
         if (failure) throw failure;
         const block = step.value;
         const weight = block.bytes.length;
-        if (!this.putBudget.tryTake(weight)) {
-          // Other puts hold the budget: this one sends what it has while it waits.
-          closeLinger();
-          await this.putBudget.take(weight, signal);
-          linger.open = true;
-        }
+        if (!this.putBudget.tryTake(weight)) await waitUnlingered(() => this.putBudget.take(weight, signal));
         if (onLeaf && block.cid.code === RAW_CODEC) onLeaf({ cid: block.cid, tsize: block.bytes.length, fileSize: block.bytes.length });
         const task = this.storePiece(block, view, linger, signal, options.token).finally(() => this.putBudget.give(weight)).then(
           (missing) => {

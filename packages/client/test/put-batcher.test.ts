@@ -144,6 +144,16 @@ test('an unreachable node fails every shard of the batch without asking shard by
   for (const s of settled.slice(1)) assert.equal(((s as PromiseRejectedResult).reason as DdcError).code, 'DDC_NODE_UNAVAILABLE');
 });
 
+test('with lingerMs 0 an open hold changes nothing: a lone shard goes at once, shards queued behind it go together', async () => {
+  const r = recorder();
+  const batcher = new ShardPutBatcher(r.transport);
+  const ctx = { ...contextFor(r.transport), linger: { open: true } };
+  const shards = shardsOf(4, 4096, 10);
+  await Promise.all(shards.map((s) => batcher.put(node, s, ctx)));
+  assert.deepEqual(r.singles, [shards[0]!.id]);
+  assert.deepEqual(r.batches, [shards.slice(1).map((s) => s.id)]);
+});
+
 test('shards of an open hold wait for more and go out together; a full batch goes at once', { timeout: 10_000 }, async () => {
   const r = recorder();
   // A minute, past the test's timeout: only a full batch, a flush or a shard that may not wait sends these in time.

@@ -17,6 +17,8 @@ import { AccessKeyStore } from '../src/keys/store.js';
 import { BucketNames, checkBucketName } from '../src/s3/bucket-names.js';
 import { checkConditions, parseRange } from '../src/s3/conditional.js';
 import { S3Error } from '../src/s3/errors.js';
+import { composable } from '../src/s3/multipart/ops.js';
+import type { PartInfo } from '../src/s3/multipart/store.js';
 import { code } from './s3-code.js';
 import { decodeContinuation, encodeContinuation } from '../src/s3/list.js';
 import { metaFromHeaders, multipartEtag, objectHeaders } from '../src/s3/metadata.js';
@@ -189,6 +191,16 @@ test('property: the sliced CRC-32C and CRC-64/NVME equal the bitwise definitions
     }),
     { numRuns: 300 },
   );
+});
+
+test('multipart completion composes only stored parts whose every part but the last is whole MiBs', () => {
+  const MiB = 1024 * 1024;
+  const part = (partNumber: number, size: number, stored = true): PartInfo => ({ partNumber, etag: '00', size, lastModified: '', file: 'f', ...(stored ? { cid: 'bafk' } : {}) });
+  assert.equal(composable([part(1, 5 * MiB), part(2, 8 * MiB), part(3, 7)]), true);
+  assert.equal(composable([part(1, 3)]), true, 'one part of any size');
+  assert.equal(composable([part(1, 0)]), true, 'an empty object');
+  assert.equal(composable([part(1, 5 * MiB + 7), part(2, 100)]), false, 'a part before the last not of whole MiBs');
+  assert.equal(composable([part(1, 5 * MiB), part(2, 100, false)]), false, 'a staged part');
 });
 
 test('continuation tokens round-trip any key; garbage is InvalidArgument', () => {

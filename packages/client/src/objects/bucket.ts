@@ -142,6 +142,11 @@ export class BucketHandle {
       cid = put.cid.toString();
       size = put.size;
     }
+    return this.recordVersion(key, cid, size, encryption, o);
+  }
+
+  /** The record that makes stored content `key`'s new version. */
+  private async recordVersion(key: string, cid: string, size: number, encryption: EncryptionInfo | null, o: ObjectPutOptions): Promise<ObjectPutResult> {
     const record = await this.putRecord({
       key, cid, size, encryption,
       ...(o.contentType !== undefined ? { contentType: o.contentType } : {}),
@@ -171,13 +176,7 @@ export class BucketHandle {
     checkObjectKey(key);
     this.creds.require('put', key);
     const put = await this.client.putTree(leaves, { token: this.creds.shardToken(), ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
-    const cid = put.cid.toString();
-    const record = await this.putRecord({
-      key, cid, size: put.size, encryption: null,
-      ...(o.contentType !== undefined ? { contentType: o.contentType } : {}),
-      ...(o.metadata !== undefined ? { metadata: o.metadata } : {}),
-    }, o.signal);
-    return { version: record.version, cid, size: put.size };
+    return this.recordVersion(key, put.cid.toString(), put.size, null, o);
   }
 
   /**

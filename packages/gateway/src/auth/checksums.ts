@@ -152,8 +152,8 @@ export interface BodyDigester {
 }
 
 export function bodyDigester(algorithm: 'md5' | ChecksumAlgorithm): BodyDigester {
-  if (algorithm === 'md5' || algorithm === 'sha1' || algorithm === 'sha256') {
-    const h = createHash(algorithm);
+  if (algorithm === 'md5') {
+    const h = createHash('md5');
     return { update: (d) => void h.update(d), digest: () => h.digest() };
   }
   const c = createChecksum(algorithm);

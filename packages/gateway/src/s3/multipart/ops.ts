@@ -54,14 +54,11 @@ function partNumberOf(ctx: S3Context, r: S3Request): number {
 async function partStorer(ctx: S3Context, named: NamedBucket, r: S3Request): Promise<PartStorer | undefined> {
   const handle = ctx.handle(named, r.accessKey);
   if (!(await handle.isPublic())) return undefined;
-  return async (chunks) => {
-    const { cid, leaves } = await handle.putPart(chunks);
-    return { cid, leaves };
-  };
+  return (chunks) => handle.putPart(chunks);
 }
 
 /** Stored parts whose leaves make the whole object's: every part but the last of whole chunks. */
-function composable(parts: readonly PartInfo[]): boolean {
+export function composable(parts: readonly PartInfo[]): boolean {
   return parts.every((p, i) => p.cid !== undefined && (i === parts.length - 1 || p.size % DEFAULT_CHUNK_SIZE === 0));
 }
 

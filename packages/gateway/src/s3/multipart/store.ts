@@ -141,7 +141,6 @@ export class MultipartStore {
   async writePart(uploadId: string, partNumber: number, chunks: AsyncIterable<Uint8Array>, md5Hex?: () => string, store?: PartStorer): Promise<PartInfo> {
     const dir = this.dir(uploadId);
     if (this.busy.has(uploadId)) throw noSuchUpload(uploadId);
-    await this.get(uploadId);
     const md5 = md5Hex ? undefined : createHash('md5');
     let size = 0;
     const counted = (async function* () {
