@@ -2,6 +2,7 @@
  * The DDC client: put and get content-addressed files on a cluster.
  * Works in browsers and Node; the Node entry adds file paths and the undici transport.
  */
+import type { PieceHasher } from './get/piece-hasher.js';
 import {
   DdcError, RAW_CODEC, type CapabilityToken, type Ed25519KeyPair, type FileLink, DEFAULT_CHUNK_SIZE, buildFileTree, exportFile, fileSize, importFile, parseCid, placeStripe, stripeLayout, throwIfAborted, verifyBlock, walkDag,
   type Block, type BlockHint, type CID, type ImportResult,
@@ -73,6 +74,8 @@ export interface PlatformHooks {
   defaultTransport?: () => Transport;
   /** Node warns past 10 listeners on one AbortSignal; an operation adds one per piece in flight. */
   allowManyListeners?: (signal: AbortSignal) => void;
+  /** Checks pieces against their CIDs off the reading thread (Node: a worker thread over shared memory). */
+  pieceHasher?: PieceHasher;
 }
 
 export class DdcClient {
@@ -250,6 +253,7 @@ export class DdcClient {
       const expected = cid.code === RAW_CODEC && hint?.fileBytes !== undefined ? hint.fileBytes : undefined;
       const ctx = {
         transport: this.opts.transport, health: this.health, hedgeAfterMs: this.opts.hedgeAfterMs, batcher: this.batcher,
+        ...(this.platform.pieceHasher ? { hasher: this.platform.pieceHasher } : {}),
         ...(signal ? { signal } : {}), ...(piecePool && cid.code === RAW_CODEC ? { piecePool } : {}),
       };
       return fetchPiece(cid, view, ctx, expected);
@@ -410,5 +414,6 @@ export class DdcClient {
   async close(): Promise<void> {
     await this.opts.membership.close?.();
     await this.opts.transport.close?.();
+    await this.platform.pieceHasher?.close?.();
   }
 }

@@ -7,6 +7,7 @@ import { DdcError } from '@ddc/core';
 import { DdcClient } from './client.js';
 import type { ClientOptions } from './options.js';
 import { UndiciTransport } from './transport/undici.js';
+import { SharedPieceHasher } from './platform/piece-hasher.js';
 
 export * from './index.js';
 export { UndiciTransport, type UndiciTransportOptions } from './transport/undici.js';
@@ -18,7 +19,13 @@ function openFile(path: string): AsyncIterable<Uint8Array> {
 }
 
 export function createClient(options: ClientOptions): DdcClient {
-  return new DdcClient(options, { openFile, defaultTransport: () => new UndiciTransport(), allowManyListeners: (s) => setMaxListeners(0, s) });
+  // The piece hasher reads shard bodies in place, so the default transport reads them into shared memory.
+  return new DdcClient(options, {
+    openFile,
+    defaultTransport: () => new UndiciTransport({ sharedShardMemory: true }),
+    allowManyListeners: (s) => setMaxListeners(0, s),
+    pieceHasher: new SharedPieceHasher(),
+  });
 }
 
 /** Reads a cluster descriptor JSON file (the output of `ddc dev`). */

@@ -13,12 +13,18 @@ export class BufferPool {
    */
   private readonly lent = new WeakMap<ArrayBufferLike, Uint8Array>();
 
-  /** `maxPerSize`: how many free buffers of one size are kept (more are left to the GC). */
-  constructor(private readonly maxPerSize: number) {}
+  /**
+   * `maxPerSize`: how many free buffers of one size are kept (more are left to the GC).
+   * `allocate`: where new buffers come from (shared memory, for a reader on another thread).
+   */
+  constructor(
+    private readonly maxPerSize: number,
+    private readonly allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+  ) {}
 
   /** A buffer of exactly `size` bytes; its contents are whatever it last held. */
   take(size: number): Uint8Array {
-    const buffer = this.free.get(size)?.pop() ?? new Uint8Array(size);
+    const buffer = this.free.get(size)?.pop() ?? this.allocate(size);
     this.lent.set(buffer.buffer, buffer);
     return buffer;
   }

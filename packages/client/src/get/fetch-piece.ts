@@ -14,7 +14,7 @@
  * a shard may sit on a member that is not its home, or under another index.
  */
 import {
-  DdcError, createErasureCoder, decodeShardHeader, joinData, placeStripe, stripeLayout, toHex, verifyBlock, verifyShard,
+  DdcError, SHA2_256_CODE, createErasureCoder, decodeShardHeader, equalBytes, joinData, placeStripe, stripeLayout, toHex, verifyBlock, verifyShard,
   type CID, type ClusterNode, type ShardHeader,
 } from '@ddc/core';
 import type { Transport } from '../transport/types.js';
@@ -22,6 +22,7 @@ import type { ShardReadBatcher } from './shard-batcher.js';
 import type { BufferPool } from '@ddc/core';
 import type { NodeHealth } from '../node-health.js';
 import type { ClusterView } from '../membership.js';
+import type { PieceHasher } from './piece-hasher.js';
 
 export interface PieceFetchContext {
   transport: Transport;
@@ -32,6 +33,8 @@ export interface PieceFetchContext {
   piecePool?: BufferPool;
   /** Coalesces small shard reads to one node into batch requests. */
   batcher?: ShardReadBatcher;
+  /** Checks a piece's data shards against its CID on another thread while this one joins them. */
+  hasher?: PieceHasher;
 }
 
 /** Shards up to this size are read through the batcher (a 4 KiB object's replica, a dag-pb node); larger ones alone. */
@@ -54,6 +57,17 @@ interface Received {
 
 /** The reason requests still running when a piece is settled are cancelled with. */
 const SETTLED = new DdcError('DDC_ABORTED', 'the piece was already read or given up');
+
+/** Views of the first `length` bytes of the data shards, in order (the piece without the last shard's padding). */
+function dataView(data: readonly Uint8Array[], length: number): Uint8Array[] {
+  const views: Uint8Array[] = [];
+  for (const d of data) {
+    if (length <= 0) break;
+    views.push(d.length <= length ? d : d.subarray(0, length));
+    length -= d.length;
+  }
+  return views;
+}
 
 function stripeKey(h: ShardHeader): string {
   return `${h.k}/${h.m}/${h.pieceLength}/${h.roots.map(toHex).join('')}`;
@@ -106,6 +120,8 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
     let done = false;
     let discovery: 'not yet' | 'running' | 'done' = 'not yet';
     let hedgeTimer: ReturnType<typeof setTimeout> | undefined;
+    // A group's CID check is running on the hasher: nothing else is decoded or asked for meanwhile.
+    let verifying = false;
     // Every shard body received, given back to the transport once the piece is settled.
     const received: Uint8Array[] = [];
     const release = (bytes: Uint8Array) => ctx.transport.releaseShard?.(bytes);
@@ -138,7 +154,7 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       clearTimeout(hedgeTimer);
       hedgeTimer = setTimeout(() => {
         if (done) return;
-        launch(1);
+        if (!verifying) launch(1);
         armHedge();
       }, ctx.hedgeAfterMs);
     };
@@ -167,37 +183,79 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       return false;
     };
 
+    /** The piece failed its CID: drop the shards that fail their own roots, or the whole group if none does. */
+    const pieceFailed = (key: string, group: Received[]) => {
+      // Find the shards that do not match their own roots; if there are none, the headers were forged together.
+      if (!checkGroup(key, group)) return;
+      failedGroups.add(key);
+      groups.delete(key);
+      for (const s of group) ctx.health.markBad(s.attempt.node.id);
+      launch(needed);
+    };
+
     const tryDecode = (key: string) => {
       const group = groups.get(key)!;
       const header = group[0]!.header;
-      if (group.length < header.k) return;
+      if (group.length < header.k || verifying) return;
       const slots = Array.from<Received | undefined>({ length: header.k + header.m });
       for (const s of group) slots[s.header.index] = s;
       const dataPresent = slots.slice(0, header.k).every((x) => x !== undefined);
       // Decoding needs every input right (a bad one spoils the output without saying which), so parity
       // reads check each shard first. The data shards alone are just joined: the piece CID checks them all at once.
       if (!dataPresent && !checkGroup(key, group)) return;
-      let piece: Uint8Array;
-      if (header.k === 1) piece = group[0]!.payload;
-      else {
-        const data = dataPresent
-          ? slots.slice(0, header.k).map((x) => x!.payload)
-          : createErasureCoder(header.k, header.m).reconstructData(slots.map((x) => x?.payload));
-        piece = joinData(data, header.pieceLength, ctx.piecePool?.take(header.pieceLength));
-      }
+      if (header.k === 1) return settle(key, group, group[0]!.payload);
+      const data = dataPresent
+        ? slots.slice(0, header.k).map((x) => x!.payload)
+        : createErasureCoder(header.k, header.m).reconstructData(slots.map((x) => x?.payload));
+      const hashing = dataPresent && cid.multihash.code === SHA2_256_CODE ? ctx.hasher?.sha256(dataView(data, header.pieceLength)) : undefined;
+      const piece = joinData(data, header.pieceLength, ctx.piecePool?.take(header.pieceLength));
+      if (!hashing) return settle(key, group, piece);
+      // The shards are hashed where they lie while they are joined here; the piece is kept only if they match.
+      verifying = true;
+      hashing.then(
+        (digest) => {
+          verifying = false;
+          if (done) return ctx.piecePool?.give(piece);
+          if (equalBytes(digest, cid.multihash.digest)) return finish(undefined, piece);
+          ctx.piecePool?.give(piece);
+          pieceFailed(key, group);
+          retryGroups();
+        },
+        () => {
+          verifying = false;
+          if (done) return ctx.piecePool?.give(piece);
+          settle(key, group, piece); // the hasher is gone: check here
+          retryGroups();
+        },
+      );
+    };
+
+    /** Keeps the piece if it hashes to the CID; otherwise finds the bad shards and asks for others. */
+    const settle = (key: string, group: Received[], piece: Uint8Array) => {
       try {
         verifyBlock(cid, piece);
       } catch {
         ctx.piecePool?.give(piece);
-        // Find the shards that do not match their own roots; if there are none, the headers were forged together.
-        if (!checkGroup(key, group)) return;
-        failedGroups.add(key);
-        groups.delete(key);
-        for (const s of group) ctx.health.markBad(s.attempt.node.id);
-        launch(needed);
-        return;
+        return pieceFailed(key, group);
       }
       finish(undefined, piece);
+    };
+
+    /** After a CID check on the hasher: groups completed meanwhile are decoded now, and an empty plan looks further. */
+    const retryGroups = () => {
+      for (const key of [...groups.keys()]) {
+        if (done || verifying) return;
+        if (groups.has(key)) guarded(() => tryDecode(key));
+      }
+      exhausted();
+    };
+
+    const guarded = (fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        finish(e instanceof DdcError ? e : new DdcError('DDC_INTERNAL', `decoding piece ${cid} failed: ${String(e)}`, { cause: e }));
+      }
     };
 
     const onShard = (attempt: Attempt, bytes: Uint8Array) => {
@@ -232,18 +290,14 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
         count = shard.header.k + shard.header.m;
         launch(needed - group.length - inFlight);
       }
-      try {
-        tryDecode(key);
-      } catch (e) {
-        finish(e instanceof DdcError ? e : new DdcError('DDC_INTERNAL', `decoding piece ${cid} failed: ${String(e)}`, { cause: e }));
-      }
+      guarded(() => tryDecode(key));
     };
 
     const bestGroup = () => Math.max(0, ...[...groups.values()].map((g) => g.length));
 
     /** Every planned request has answered without enough good shards: look further, once, then give up. */
     const exhausted = () => {
-      if (done || inFlight > 0 || discovery === 'running') return;
+      if (done || verifying || inFlight > 0 || discovery === 'running') return;
       if (next >= order.length && placeAll()) {
         launch(Math.max(1, needed - bestGroup()));
         if (done || inFlight > 0) return;

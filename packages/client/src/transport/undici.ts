@@ -24,6 +24,11 @@ export interface UndiciTransportOptions {
    * reused buffer (shard-fetcher.ts) instead of undici's; default true.
    */
   fastShardRequests?: boolean;
+  /**
+   * Read pooled shard bodies into SharedArrayBuffers, so that another thread can hash them in
+   * place (the Node client's piece hasher); default false.
+   */
+  sharedShardMemory?: boolean;
 }
 
 export class UndiciTransport implements Transport {
@@ -32,7 +37,9 @@ export class UndiciTransport implements Transport {
   private readonly fetcher: ShardFetcher | undefined;
 
   constructor(options: UndiciTransportOptions = {}) {
-    this.shardPool = new BufferPool(options.pooledShards ?? 64);
+    this.shardPool = options.sharedShardMemory
+      ? new BufferPool(options.pooledShards ?? 64, (size) => new Uint8Array(new SharedArrayBuffer(size)))
+      : new BufferPool(options.pooledShards ?? 64);
     if (options.fastShardRequests !== false) {
       this.fetcher = new ShardFetcher({
         connections: options.connections ?? 16,
