@@ -6,7 +6,7 @@
 import { flipStoredBytes } from '@ddc/node/testing/damage';
 
 /** Flips the bytes at `positions(length)` of shard `id` on the node at `nodeUrl` whose data folder is `dataDir`; says where it was. */
-export async function damageShard(dataDir: string, nodeUrl: string, id: string, positions: (length: number) => number[]): Promise<'file' | 'slot' | 'inline'> {
+export async function damageShard(dataDir: string, nodeUrl: string, id: string, positions: (length: number) => number[]): Promise<'file' | 'inline'> {
   const res = await fetch(`${nodeUrl}/v1/shards/${id}`);
   if (res.status !== 200) throw new Error(`GET shard ${id} from ${nodeUrl}: ${res.status}`);
   const stored = new Uint8Array(await res.arrayBuffer());

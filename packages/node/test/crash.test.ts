@@ -52,7 +52,7 @@ test(`SIGKILL during writes, ${ROUNDS} times: acknowledged shards survive intact
   const dataDir = join(dir.path, 'data');
   const configFile = join(dir.path, 'node.json');
   await writeFile(configFile, JSON.stringify({ version: 1, id: 'crash-node', zone: 'z', dataDir, port: 0 }));
-  // A pool of shards inside LMDB (3 KB), in slots (350 KB, a 1 MiB piece's shard size class) and as files (700 KB).
+  // A pool of shards inside LMDB (3 KB and 350 KB, a 1 MiB piece's shard size class) and as files (700 KB).
   const sizes: [pieceLength: number, k: number][] = [[3000, 1], [700_000, 2], [1_400_000, 2]];
   const pool: EncodedShard[] = [];
   for (let i = 0; i < 42; i++) pool.push(makeStripe(sizes[i % 3]![0], sizes[i % 3]![1], 1)[0]!);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeShardHeader, fromHex, isDdcError, rootFromProof, shardRoot, toHex, verifyShard } from '@ddc/core';
 import { startNode, type ChallengeAnswer } from '../src/index.js';
@@ -74,8 +74,8 @@ describe('the store across restarts', () => {
   it('refuses a folder of another store version with DDC_STORE_VERSION', async () => {
     const dir = await tempDir();
     try {
-      await writeFile(join(dir.path, 'FORMAT'), JSON.stringify({ format: 'ddc-node-store', version: 4 }));
-      await assert.rejects(startNode(nodeConfig(dir.path), silent), (e: unknown) => isDdcError(e, 'DDC_STORE_VERSION') && /version 4/.test(e.message));
+      await writeFile(join(dir.path, 'FORMAT'), JSON.stringify({ format: 'ddc-node-store', version: 3 }));
+      await assert.rejects(startNode(nodeConfig(dir.path), silent), (e: unknown) => isDdcError(e, 'DDC_STORE_VERSION') && /version 3/.test(e.message));
       assert.ok(!(await exists(join(dir.path, 'LOCK'))), 'the lock is released after a refusal');
       await writeFile(join(dir.path, 'FORMAT'), 'not json');
       await assert.rejects(startNode(nodeConfig(dir.path), silent), (e: unknown) => isDdcError(e, 'DDC_STORE_VERSION'));
@@ -100,7 +100,7 @@ describe('the store across restarts', () => {
     try {
       assert.equal((await putShard(t.node.url, kept)).status, 201);
       await t.node.close();
-      assert.deepEqual(JSON.parse(await readFile(join(t.dataDir, 'FORMAT'), 'utf8')), { format: 'ddc-node-store', version: 3 });
+      assert.deepEqual(JSON.parse(await readFile(join(t.dataDir, 'FORMAT'), 'utf8')), { format: 'ddc-node-store', version: 2 });
       // A crash mid-upload, and a crash between rename and index commit.
       await writeFile(join(t.dataDir, 'tmp', 'deadbeef.part'), 'half a shard');
       const orphan = 'ab'.repeat(32);
@@ -122,10 +122,9 @@ describe('the store across restarts', () => {
 });
 
 describe('damaged and lying reads', () => {
-  const sizes = { file: FILE_PIECE, slot: 200_000, inline: 20_000 } as const;
-  for (const where of ['file', 'slot', 'inline'] as const) it(`serves a shard damaged on disk (${where}) as it is (the client catches it); ?verify=1 and challenges catch it too`, async () => {
+  for (const where of ['file', 'inline'] as const) it(`serves a shard damaged on disk (${where}) as it is (the client catches it); ?verify=1 and challenges catch it too`, async () => {
     const t = await startTestNode();
-    const s = makeShard(sizes[where]);
+    const s = makeShard(where === 'file' ? FILE_PIECE : 200_000);
     try {
       await putShard(t.node.url, s);
       assert.equal(await damageStoredShard(t.dataDir, s), where);
@@ -142,11 +141,8 @@ describe('damaged and lying reads', () => {
       const a = json(await rawRequest(`${t.node.url}/v1/shards/${s.id}/challenge?leaf=${leaf}`)) as unknown as ChallengeAnswer;
       assert.ok(!challengeVerifies(a, s.id));
 
-      if (where !== 'inline') {
-        // A file or slot file cut short on disk: the node cannot serve the whole shard and says so.
-        const slotFiles = where === 'slot' ? await readdir(join(t.dataDir, 'slots')) : [];
-        assert.equal(slotFiles.length, where === 'slot' ? 1 : 0);
-        await truncate(where === 'file' ? join(t.dataDir, 'shards', s.id.slice(0, 2), s.id) : join(t.dataDir, 'slots', slotFiles[0]!), 1000);
+      if (where === 'file') {
+        await truncate(join(t.dataDir, 'shards', s.id.slice(0, 2), s.id), 1000);
         const cut = await rawRequest(`${t.node.url}/v1/shards/${s.id}`);
         assert.equal(cut.status, 500);
         assert.equal(json(cut).code, 'DDC_SHARD_CORRUPT');

@@ -68,7 +68,7 @@ export function makeShard(pieceLength: number): EncodedShard {
 export const FILE_PIECE = NODE_CONFIG_DEFAULTS.inlineThreshold + 64 * 1024;
 
 /** Flips the last byte of a stored shard where the store keeps it (file or LMDB); says which. */
-export function damageStoredShard(dataDir: string, shard: EncodedShard): Promise<'file' | 'slot' | 'inline'> {
+export function damageStoredShard(dataDir: string, shard: EncodedShard): Promise<'file' | 'inline'> {
   return flipStoredBytes(dataDir, shard.id, shard.bytes, [shard.bytes.length - 1]);
 }
 

@@ -199,7 +199,7 @@ describe('shard round trips', () => {
     const info = json(await rawRequest(`${t.node.url}/info`));
     assert.equal(info.nodeId, 'node-1');
     assert.equal(info.zone, 'zone-a');
-    assert.deepEqual(info.storeFormat, { format: 'ddc-node-store', version: 3 });
+    assert.deepEqual(info.storeFormat, { format: 'ddc-node-store', version: 2 });
     assert.equal(typeof info.startedAt, 'string');
     assert.equal((info.limits as Record<string, number>).maxShardBytes, 16 * 1024 * 1024 + 64 * 1024);
   });

@@ -66,17 +66,6 @@ export async function serveShard(ctx: NodeContext, res: ServerResponse, id: stri
     res.end(bytes, () => ctx.store.releaseBytes(bytes));
     return;
   }
-  if (meta.location === 'slot') {
-    const bytes = await ctx.store.readShard(id, meta);
-    if (bytes.length < meta.length || res.destroyed) {
-      ctx.store.releaseBytes(bytes);
-      if (res.destroyed) return;
-      throw shardCorrupt(id, new Error(`its slot holds ${bytes.length} of ${meta.length} bytes`));
-    }
-    res.writeHead(200, shardHeaders(id, meta));
-    res.end(bytes, () => ctx.store.releaseBytes(bytes));
-    return;
-  }
   if (meta.length <= WHOLE_READ_MAX) return sendWholeFile(ctx, res, id, meta);
   await streamFile(ctx, res, id, meta);
 }

@@ -20,7 +20,7 @@
  * a format 1 index over.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { decodeMeta, encodeMeta, type ShardMeta, type SlotAddress } from './meta-codec.js';
+import { decodeMeta, encodeMeta, type ShardMeta } from './meta-codec.js';
 
 export interface IndexedShard {
   id: string;
@@ -50,8 +50,6 @@ export class ShardIndex {
    * was most of what a node's small writes promoted to the old generation (docs/BENCHMARKS.md).
    */
   private readonly claimedAbsent = new Set<string>();
-  /** The slots the index names, found by the scan at open (for the slot store, which keeps no other record). */
-  private slotsAtOpen: SlotAddress[] | undefined = [];
 
   private constructor(
     private readonly root: RootDatabase,
@@ -61,10 +59,8 @@ export class ShardIndex {
     private readonly refs: Database<Buffer, [string, number]>,
   ) {
     for (const { value } of this.shards.getRange({})) {
-      const meta = decodeMeta(value);
       this.counts.shards++;
-      this.counts.bytes += meta.length;
-      if (meta.slot) this.slotsAtOpen!.push(meta.slot);
+      this.counts.bytes += decodeMeta(value).length;
     }
     for (const key of this.refs.getKeys({})) if (!this.has(key[0])) this.claimedAbsent.add(key[0]);
   }
@@ -109,13 +105,6 @@ export class ShardIndex {
     const out = alloc(n);
     out.set(view.subarray(0, n));
     return out;
-  }
-
-  /** The slots named by the index when it opened; once. */
-  takeSlotsAtOpen(): SlotAddress[] {
-    const slots = this.slotsAtOpen ?? [];
-    this.slotsAtOpen = undefined;
-    return slots;
   }
 
   /** Adds a shard (and `claims` on it) unless its id is already there; resolves once the commit is on disk. */

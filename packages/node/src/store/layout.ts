@@ -1,19 +1,18 @@
 /**
  * On-disk layout of a data folder:
  *
- *   FORMAT            {"format":"ddc-node-store","version":3}: what wrote this folder (1: the index
- *                     kept (piece, index, id) keys in `pieces`; 2: no slots; a version 3 node upgrades both at open)
+ *   FORMAT            {"format":"ddc-node-store","version":2}: what wrote this folder (1: the index
+ *                     kept (piece, index, id) keys in `pieces`; a version 2 node upgrades it at open)
  *   LOCK              pid of the node that has the folder open
  *   index/            LMDB: shard metadata, (piece, index) -> ids, shards up to inlineThreshold inline
  *   shards/ab/<id>    shards above inlineThreshold, fanned out by the id's first byte
- *   slots/<size>.<n>  shards from 64 KiB up to inlineThreshold, in fixed-size slots (slot-store.ts)
  *   tmp/              uploads in progress (same file system, so rename is atomic); emptied at open
  */
 import { join } from 'node:path';
 
 export const STORE_FORMAT = 'ddc-node-store';
-export const STORE_VERSION = 3;
-export const UPGRADABLE_STORE_VERSIONS: readonly number[] = [1, 2];
+export const STORE_VERSION = 2;
+export const UPGRADABLE_STORE_VERSIONS: readonly number[] = [1];
 
 export interface StoreLayout {
   root: string;
@@ -21,7 +20,6 @@ export interface StoreLayout {
   lock: string;
   index: string;
   shards: string;
-  slots: string;
   tmp: string;
 }
 
@@ -32,7 +30,6 @@ export function storeLayout(root: string): StoreLayout {
     lock: join(root, 'LOCK'),
     index: join(root, 'index'),
     shards: join(root, 'shards'),
-    slots: join(root, 'slots'),
     tmp: join(root, 'tmp'),
   };
 }

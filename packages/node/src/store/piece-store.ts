@@ -6,8 +6,7 @@
  * fdatasynced together with its folder, and only then indexed. Readers only ever find
  * shards through the index, so a half-written or orphaned file is never served.
  * A crash between rename and index commit leaves an orphan file; the sweep started at
- * open removes it. Mid-sized shards go to slots written directly to disk (slot-store.ts), again
- * durable before the index names them.
+ * open removes it.
  */
 import { mkdir, open, readdir, rename, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -21,13 +20,10 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { FAN_OUT_NAMES, STORE_VERSION, fanOutDir, shardFilePath, storeLayout, type StoreLayout } from './layout.js';
 import { lockFolder, type FolderLock } from './lock.js';
 import type { ShardMeta } from './meta-codec.js';
-import { SlotStore } from './slot-store.js';
 import { ShardUpload, type PutResult, type UploadSink, type VerifiedUpload } from './upload.js';
 
 /** Reads at least this large use pooled memory; smaller ones come from Node's shared slab. */
 const POOLED_READ_MIN = 64 * 1024;
-/** Shards from this size up to the inline threshold live in slots; smaller ones inside the index. */
-export const SLOT_MIN_BYTES = 64 * 1024;
 
 export interface PieceStoreOptions {
   dataDir: string;
@@ -69,7 +65,6 @@ export class PieceStore implements UploadSink {
     readonly format: StoreFormat,
     private readonly index: ShardIndex,
     private readonly lock: FolderLock,
-    private readonly slots: SlotStore,
     options: PieceStoreOptions,
   ) {
     this.maxShardBytes = options.maxShardBytes;
@@ -91,17 +86,16 @@ export class PieceStore implements UploadSink {
       await fsyncDir(layout.shards);
       await fsyncDir(layout.root);
       const index = ShardIndex.open(layout.index);
-      let slots: SlotStore;
-      try {
-        // Format 2 differs only in having no slots; format 1 also keyed pieces differently.
-        if (format.version < 2) await index.upgradeFromFormat1();
-        slots = await SlotStore.open(layout.slots, index.takeSlotsAtOpen());
-        if (format.version < STORE_VERSION) format = await writeStoreFormat(layout);
-      } catch (e) {
-        await index.close();
-        throw e;
+      if (format.version < STORE_VERSION) {
+        try {
+          await index.upgradeFromFormat1();
+          format = await writeStoreFormat(layout);
+        } catch (e) {
+          await index.close();
+          throw e;
+        }
       }
-      const store = new PieceStore(layout, format, index, lock, slots, options);
+      const store = new PieceStore(layout, format, index, lock, options);
       store.sweep = store.track(store.sweepOrphans());
       return store;
     } catch (e) {
@@ -153,22 +147,13 @@ export class PieceStore implements UploadSink {
           m: h.m,
           length: u.length,
           headerLength: u.headerLength,
-          location: u.temp ? 'file' : u.length >= SLOT_MIN_BYTES ? 'slot' : 'inline',
+          location: u.temp ? 'file' : 'inline',
         };
         if (this.index.has(u.id)) {
           await u.temp?.discard();
           return { id: u.id, created: false, length: u.length };
         }
-        if (meta.location === 'slot') {
-          const slot = (meta.slot = this.slots.allocate(u.length));
-          try {
-            await this.slots.write(slot, u.bytes!);
-            if (!(await this.index.insert(u.id, meta, undefined, u.claims))) this.slots.unused(slot);
-          } catch (e) {
-            this.slots.unused(slot);
-            throw e;
-          }
-        } else if (u.temp) {
+        if (u.temp) {
           // Rename first, then sync the file's data and the folder's new entry at once: both are
           // durable before the index names the shard, and nothing finds an unindexed file (a crash
           // before the insert leaves an orphan for the sweep, which takes this id's lock too).
@@ -204,7 +189,6 @@ export class PieceStore implements UploadSink {
         if (!meta) return false;
         await this.index.remove(id, meta);
         if (meta.location === 'file') await unlink(shardFilePath(this.layout, id)).catch(ignoreMissing);
-        if (meta.slot) this.slots.release(meta.slot);
         return true;
       }),
     );
@@ -229,12 +213,8 @@ export class PieceStore implements UploadSink {
       this.idLocks.run(id, async () => {
         const meta = this.index.get(id);
         if (!meta) return undefined;
-        const inline =
-          meta.location === 'inline' ? this.index.readInline(id, (n) => Buffer.allocUnsafe(n))
-          : meta.slot ? await this.slots.read(meta.slot, Buffer.allocUnsafe(meta.length))
-          : undefined;
+        const inline = meta.location === 'inline' ? this.index.readInline(id, (n) => Buffer.allocUnsafe(n)) : undefined;
         await this.index.remove(id, meta);
-        if (meta.slot) this.slots.release(meta.slot);
         await mkdir(this.quarantineDir, { recursive: true });
         const path = join(this.quarantineDir, `${id}.${Date.now()}`);
         try {
@@ -290,7 +270,6 @@ export class PieceStore implements UploadSink {
       if (!bytes) throw shardNotFound(id);
       return bytes;
     }
-    if (meta.slot) return this.slots.read(meta.slot, this.takeReadBuffer(want));
     const fh = await this.openFile(id);
     try {
       // Read exactly the indexed length: a file grown or cut on disk is caught by verification.
@@ -413,7 +392,6 @@ export class PieceStore implements UploadSink {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     await Promise.all([...this.dirSyncers.values()].map((s) => s.close()));
     await this.index.close();
-    this.slots.close();
     await this.lock.release();
   }
 }

@@ -215,8 +215,8 @@ export class ScrubWorker {
     const meta = this.deps.store.meta(sh.id);
     if (!meta) return undefined;
     try {
-      if (meta.location === 'inline' || meta.location === 'slot') {
-        const bytes = meta.location === 'slot' ? await this.deps.store.readShard(sh.id, meta) : this.deps.store.inlineBytes(sh.id);
+      if (meta.location === 'inline') {
+        const bytes = this.deps.store.inlineBytes(sh.id);
         if (!bytes) throw new DdcError('DDC_SHARD_CORRUPT', 'the index entry has no inline bytes');
         try {
           verifyShard(bytes, sh.id);
