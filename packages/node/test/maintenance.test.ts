@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildStripe, cidOf, createErasureCoder, parseClusterDescriptor, placeStripe, splitData, verifyShard,
-  type ClusterDescriptor, type EncodedShard,
+  type ClusterDescriptor, type ClusterNode, type EncodedShard,
 } from '@ddc/core';
 import type { Membership } from '@ddc/client';
 import { loadNodeConfig, parseNodeConfig, startNode, REPAIR_DEFAULTS, SCRUB_DEFAULTS, type RepairRunSummary, type RunningNode } from '../src/index.js';
@@ -177,6 +177,39 @@ describe('repair, rebalance and scrub in one process', () => {
     const second = await run(byId(homes[1]!.id));
     assert.equal(second.shardsRepaired, 2);
     for (const i of [0, 1, 2, 3]) assert.ok(await holds(byId(homes[i]!.id), stripe[i]!), `shard ${i} on its home`);
+  });
+
+  it('a source that serves wrong bytes: its home refuses the unchecked rebuild, the checked one finds the liar and uses another source', async () => {
+    const liarDir = await tempDir();
+    dirs.push(liarDir);
+    const liar = await startNode(
+      { version: 1, id: 'liar', zone: 'z0', dataDir: join(liarDir.path, 'data'), repair: { enabled: false, settleMs: 0 }, scrub: { enabled: false }, faults: { corruptReads: true } },
+      { log: silent, membership },
+    );
+    const lying = parseClusterDescriptor({ ...view, nodes: [...view.nodes.slice(0, 3), { id: liar.id, url: liar.url, zone: liar.zone }] });
+    membership.view = lying;
+    try {
+      // k = 2: the leader (lowest holding home) has its own shard and fetches one more, the liar's
+      // when the liar's index comes before the honest holder's. Find a stripe placed that way.
+      let stripe: EncodedShard[];
+      let homes: ClusterNode[];
+      let l: number;
+      do {
+        stripe = realStripe(200_000, 2, 2);
+        homes = placeStripe(stripe[0]!.header.pieceCid.bytes, lying.nodes, 4);
+        l = homes.findIndex((h) => h.id === liar.id);
+      } while (l !== 1 && l !== 2);
+      const honest = l === 1 ? 2 : 1;
+      const missing = 3;
+      for (const i of [0, l, honest]) assert.equal((await putShard(homes[i]!.id === liar.id ? liar.url : byId(homes[i]!.id).url, stripe[i]!)).status, 201);
+      const summary = await run(byId(homes[0]!.id));
+      assert.equal(summary.shardsRepaired, 1);
+      assert.ok(await holds(byId(homes[missing]!.id), stripe[missing]!), 'the missing shard is on its home, intact');
+      assert.deepEqual(summary.failures.map((f) => [f.node, f.index, f.code]), [[liar.id, l, 'DDC_SHARD_ROOT_MISMATCH']]);
+    } finally {
+      membership.view = view;
+      await liar.close();
+    }
   });
 
   it('copies a replicated piece (k = 1)', async () => {

@@ -12,11 +12,15 @@
  * - Repair. When responsible, it asks the other homes too. For a stripe with a home that
  *   answered without its shard it also asks the other members: a shard held by a non-home
  *   (its old home, after a membership change) is left for that node to move, not rebuilt.
- *   For the rest it fetches any k shards of the stripe (its own, verified, counts; then any
- *   holder), rebuilds the missing ones (Reed-Solomon, or a copy for k = 1), checks each
- *   against the root its header lists (verifyShard with that id) and PUTs it to its home.
- *   Fetched shards are hashed only if a rebuilt one fails that check: a rebuilt shard depends
- *   on every source, so its passing proves them (stripe.ts, gatherAndRebuild).
+ *   For the rest it fetches any k shards of the stripe (its own counts; then any holder),
+ *   rebuilds the missing ones (Reed-Solomon, or a copy for k = 1) and PUTs each to its home as
+ *   the id its header lists, which the home checks before it stores anything (verifyShard with
+ *   that id), so the rebuilt bytes are not hashed here too. A rebuilt shard depends on every
+ *   source, so its passing proves them (stripe.ts, gatherAndRebuild). When a home refuses one
+ *   (DDC_SHARD_ROOT_MISMATCH), it is rebuilt again and checked here, and if it fails each source
+ *   is hashed, the liars reported and replaced. That holds for this node's own copy too, whose
+ *   header gives the roots: it is hashed only when a checked rebuild fails, and quarantined if
+ *   it is the cause.
  *   Two nodes repairing the same stripe at once store the same bytes under the same id, and
  *   a PUT is idempotent and verified by id, so the worst case is wasted work.
  * - Rebalance. A shard this node holds whose home (for its index) is another node is PUT
@@ -28,7 +32,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setMaxListeners } from 'node:events';
-import { DdcError, parseCid, placeStripe, verifyShard, type ClusterNode, type ShardHeader, type VerifiedShard } from '@ddc/core';
+import { DdcError, decodeShardHeader, parseCid, placeStripe, toHex, verifyShard, type ClusterNode, type ShardHeader, type VerifiedShard } from '@ddc/core';
 import type { Logger } from '../http/respond.js';
 import type { NodeMembership, MembershipView } from '../membership/node-membership.js';
 import type { ListedShard, PieceStore } from '../store/piece-store.js';
@@ -452,7 +456,7 @@ export class RepairWorker {
     const { store, peers } = this.deps;
     let reference: VerifiedShard & { bytes: Uint8Array };
     try {
-      reference = await this.readOwn(st.atHome!, s);
+      reference = await this.readOwnUnhashed(st.atHome!, s);
     } catch (e) {
       this.fail(s, st.pieceCid, st.atHome!.index, this.deps.nodeId, e);
       return 0;
@@ -472,47 +476,96 @@ export class RepairWorker {
         if (st.local.some((x) => x.index === i)) continue;
         for (const h of nodes) sources.push({ index: i, from: h.id, load: (sig) => peers.fetchShard(h, st.pieceCid, i, shardBytes, s, sig), release: releaseFetched });
       }
-      let rebuilt;
-      try {
-        const got = await gatherAndRebuild(header, sources, new Map([[header.index, reference]]), missing, signal, (size) => store.takeReadBuffer(size));
-        got.releaseSources();
-        // A source gone meanwhile (moved, node restarting) is routine when another served instead;
-        // a source that served wrong bytes is always worth reporting.
-        for (const f of got.failures) {
-          const routine = f.error.code === 'DDC_SHARD_NOT_FOUND' || f.error.code === 'DDC_NODE_UNAVAILABLE' || f.error.code === 'DDC_TIMEOUT';
-          if (f.from !== 'local' && (!got.enough || !routine)) this.fail(s, st.pieceCid, f.index, f.from, f.error);
-        }
-        if (got.error) throw got.error;
-        rebuilt = got.rebuilt!;
-      } catch (e) {
-        if (signal.aborted) throw e;
-        this.fail(s, st.pieceCid, null, null, e);
-        return 0;
-      }
-      let stored = 0;
       // A stripe's shards are stored together under the same tokens: the references of this node's
       // shards of it go with the rebuilt ones, so that a bucket's later delete reaches them too.
       const refs = [...new Set(st.local.flatMap((sh) => this.deps.refsOf?.(sh.id) ?? []))];
-      await Promise.all(
-        rebuilt.map(async (r) => {
-          const home = st.homes[r.index]!;
-          try {
-            const { created } = await peers.putShard(home, r.id, r.bytes, s, signal, refs);
-            // Answered 2xx: the home read the whole body, so the transport is done with it.
-            store.releaseBytes(r.bytes);
-            if (created) s.shardsRepaired++;
-            else s.alreadyPresent++; // another repair or a move got there first
-            stored++;
-          } catch (e) {
-            if (signal.aborted) throw e;
-            this.fail(s, st.pieceCid, r.index, home.id, e);
+      /**
+       * Rebuilds `want` and PUTs each to its home; returns the indexes a home refused as not hashing
+       * to their id (only when `unchecked`: the rebuilt shards then went unhashed, as every home
+       * verifies what it stores, and the caller rebuilds those again, checked, to find the liar).
+       */
+      const rebuildAndStore = async (want: readonly number[], unchecked: boolean): Promise<number[]> => {
+        let rebuilt;
+        try {
+          const got = await gatherAndRebuild(header, sources, new Map([[header.index, reference]]), want, signal, (size) => store.takeReadBuffer(size), unchecked);
+          got.releaseSources();
+          // Own copy trusted unhashed: when the rebuild fails it may be the cause, so it is checked now.
+          if (got.error) await this.checkOwn(st.atHome!, reference.bytes, s);
+          // A source gone meanwhile (moved, node restarting) is routine when another served instead;
+          // a source that served wrong bytes is always worth reporting.
+          for (const f of got.failures) {
+            const routine = f.error.code === 'DDC_SHARD_NOT_FOUND' || f.error.code === 'DDC_NODE_UNAVAILABLE' || f.error.code === 'DDC_TIMEOUT';
+            if (f.from !== 'local' && (!got.enough || !routine)) this.fail(s, st.pieceCid, f.index, f.from, f.error);
           }
-        }),
-      );
+          if (got.error) throw got.error;
+          rebuilt = got.rebuilt!;
+        } catch (e) {
+          if (signal.aborted) throw e;
+          this.fail(s, st.pieceCid, null, null, e);
+          return [];
+        }
+        const refused: number[] = [];
+        await Promise.all(
+          rebuilt.map(async (r) => {
+            const home = st.homes[r.index]!;
+            try {
+              const { created } = await peers.putShard(home, r.id, r.bytes, s, signal, refs);
+              // Answered 2xx: the home read the whole body, so the transport is done with it.
+              store.releaseBytes(r.bytes);
+              if (created) s.shardsRepaired++;
+              else s.alreadyPresent++; // another repair or a move got there first
+              stored++;
+            } catch (e) {
+              if (signal.aborted) throw e;
+              if (unchecked && e instanceof DdcError && e.code === 'DDC_SHARD_ROOT_MISMATCH') refused.push(r.index);
+              else this.fail(s, st.pieceCid, r.index, home.id, e);
+            }
+          }),
+        );
+        return refused;
+      };
+      let stored = 0;
+      const refused = await rebuildAndStore(missing, true);
+      if (refused.length > 0) await rebuildAndStore(refused, false);
       return stored;
     } finally {
       store.releaseBytes(reference.bytes);
     }
+  }
+
+  /**
+   * This node's copy, as a rebuild's reference and source: its header parsed and checked against
+   * its id and length, its payload not hashed (the rebuilt shards' check covers it; see checkOwn).
+   */
+  private async readOwnUnhashed(sh: ListedShard, s: RepairRunSummary): Promise<VerifiedShard & { bytes: Uint8Array }> {
+    const bytes = await this.deps.store.readShard(sh.id);
+    try {
+      const { header, headerLength } = decodeShardHeader(bytes);
+      if (bytes.length !== headerLength + header.shardLength || toHex(header.roots[header.index]!) !== sh.id) {
+        throw new DdcError('DDC_SHARD_MALFORMED', `the stored shard's header does not describe shard ${sh.id} of ${bytes.length} bytes`);
+      }
+      return { id: sh.id, header, headerLength, payload: bytes.subarray(headerLength), bytes };
+    } catch (e) {
+      this.deps.store.releaseBytes(bytes);
+      throw await this.quarantineOwn(sh, s, e);
+    }
+  }
+
+  /** Throws (after quarantining it) if this node's copy does not hash to its id. */
+  private async checkOwn(sh: ListedShard, bytes: Uint8Array, s: RepairRunSummary): Promise<void> {
+    try {
+      verifyShard(bytes, sh.id);
+    } catch (e) {
+      throw await this.quarantineOwn(sh, s, e);
+    }
+  }
+
+  /** Takes a damaged local copy out of service; returns the error to throw (the stripe's next pass rebuilds the copy). */
+  private async quarantineOwn(sh: ListedShard, s: RepairRunSummary, e: unknown): Promise<DdcError> {
+    s.quarantined++;
+    const q = await this.deps.store.quarantine(sh.id).catch(() => undefined);
+    this.deps.log({ event: 'repair-bad-local-copy', id: sh.id, pieceCid: sh.pieceCid, index: sh.index, quarantined: q?.path ?? null, message: asDdcError(e).message });
+    return new DdcError(asDdcError(e).code, `this node's copy fails verification and was quarantined (the stripe's next pass rebuilds it): ${asDdcError(e).message}`, { cause: e });
   }
 
   /**
@@ -524,10 +577,7 @@ export class RepairWorker {
     try {
       return { ...verifyShard(bytes, sh.id), bytes };
     } catch (e) {
-      const q = await this.deps.store.quarantine(sh.id).catch(() => undefined);
-      s.quarantined++;
-      this.deps.log({ event: 'repair-bad-local-copy', id: sh.id, pieceCid: sh.pieceCid, index: sh.index, quarantined: q?.path ?? null, message: asDdcError(e).message });
-      throw new DdcError(asDdcError(e).code, `this node's copy fails verification and was quarantined (the stripe's next pass rebuilds it): ${asDdcError(e).message}`, { cause: e });
+      throw await this.quarantineOwn(sh, s, e);
     }
   }
 

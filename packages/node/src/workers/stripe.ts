@@ -136,7 +136,9 @@ export interface RebuildOutcome {
  * MDS; k = 1 is a copy), so a rebuilt shard that verifies proves its sources' payloads right.
  * Only when it fails is each fetched source verified in full, the liars reported and replaced
  * by other candidates, and the rebuild done again. `have` holds shards already verified.
- * Rejects only when `signal` aborts.
+ * With `unchecked`, the rebuilt shards come back unhashed: for a caller that stores them where
+ * they are verified on arrival (a home refuses a shard whose bytes do not hash to its id) and
+ * calls again without it when one is refused. Rejects only when `signal` aborts.
  */
 export async function gatherAndRebuild(
   reference: ShardHeader,
@@ -146,6 +148,7 @@ export async function gatherAndRebuild(
   signal?: AbortSignal,
   /** Memory for the rebuilt shards (pooled by the caller); fresh arrays by default. */
   alloc?: (size: number) => Uint8Array,
+  unchecked = false,
 ): Promise<RebuildOutcome> {
   // Every load, also of a second holder of the same index, so that each is given back.
   const fetched: { candidate: SourceCandidate; index: number; bytes: Uint8Array }[] = [];
@@ -164,7 +167,7 @@ export async function gatherAndRebuild(
   const attempt = (shards: ReadonlyMap<number, VerifiedShard>, failures: SourceFailure[]): RebuildOutcome => {
     const enough = shards.size >= reference.k;
     try {
-      return { rebuilt: rebuildShards(reference, shards, want, alloc), error: undefined, failures, enough, releaseSources };
+      return { rebuilt: rebuildShards(reference, shards, want, alloc, !unchecked), error: undefined, failures, enough, releaseSources };
     } catch (e) {
       return { rebuilt: undefined, error: asDdcError(e), failures, enough, releaseSources };
     }
@@ -200,13 +203,15 @@ export async function gatherAndRebuild(
 
 /**
  * Rebuilds the shards at `want` from at least k verified sources of the stripe described by
- * `reference` (k = 1: a copy; else Reed-Solomon), each one verified against its listed root.
+ * `reference` (k = 1: a copy; else Reed-Solomon), each one verified against its listed root
+ * unless `verify` is false (for a caller whose destination verifies each one on arrival).
  */
 export function rebuildShards(
   reference: ShardHeader,
   sources: ReadonlyMap<number, VerifiedShard>,
   want: readonly number[],
   alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+  verify = true,
 ): RebuiltShard[] {
   const { k, m } = reference;
   if (sources.size < k) {
@@ -237,6 +242,7 @@ export function rebuildShards(
   }
   return out.map(({ index, bytes }) => {
     const id = toHex(reference.roots[index]!);
+    if (!verify) return { index, id, bytes };
     try {
       verifyShard(bytes, id);
     } catch (cause) {
