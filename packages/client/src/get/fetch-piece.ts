@@ -212,21 +212,20 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       if (!hashing) return settle(key, group, piece);
       // The shards are hashed where they lie while they are joined here; the piece is kept only if they match.
       verifying = true;
+      const after = (check: () => void) => {
+        verifying = false;
+        if (done) return ctx.piecePool?.give(piece);
+        guarded(check);
+        if (!done) retryGroups();
+      };
       hashing.then(
-        (digest) => {
-          verifying = false;
-          if (done) return ctx.piecePool?.give(piece);
-          if (equalBytes(digest, cid.multihash.digest)) return finish(undefined, piece);
-          ctx.piecePool?.give(piece);
-          pieceFailed(key, group);
-          retryGroups();
-        },
-        () => {
-          verifying = false;
-          if (done) return ctx.piecePool?.give(piece);
-          settle(key, group, piece); // the hasher is gone: check here
-          retryGroups();
-        },
+        (digest) =>
+          after(() => {
+            if (equalBytes(digest, cid.multihash.digest)) return finish(undefined, piece);
+            ctx.piecePool?.give(piece);
+            pieceFailed(key, group);
+          }),
+        () => after(() => settle(key, group, piece)), // the hasher is gone: check here
       );
     };
 
