@@ -179,39 +179,6 @@ describe('repair, rebalance and scrub in one process', () => {
     for (const i of [0, 1, 2, 3]) assert.ok(await holds(byId(homes[i]!.id), stripe[i]!), `shard ${i} on its home`);
   });
 
-  it('a source that serves wrong bytes: its home refuses the unchecked rebuild, the checked one finds the liar and uses another source', async () => {
-    const liarDir = await tempDir();
-    dirs.push(liarDir);
-    const liar = await startNode(
-      { version: 1, id: 'liar', zone: 'z0', dataDir: join(liarDir.path, 'data'), repair: { enabled: false, settleMs: 0 }, scrub: { enabled: false }, faults: { corruptReads: true } },
-      { log: silent, membership },
-    );
-    const lying = parseClusterDescriptor({ ...view, nodes: [...view.nodes.slice(0, 3), { id: liar.id, url: liar.url, zone: liar.zone }] });
-    membership.view = lying;
-    try {
-      // k = 2: the leader (lowest holding home) has its own shard and fetches one more, the liar's
-      // when the liar's index comes before the honest holder's. Find a stripe placed that way.
-      let stripe: EncodedShard[];
-      let homes: ClusterNode[];
-      let l: number;
-      do {
-        stripe = realStripe(200_000, 2, 2);
-        homes = placeStripe(stripe[0]!.header.pieceCid.bytes, lying.nodes, 4);
-        l = homes.findIndex((h) => h.id === liar.id);
-      } while (l !== 1 && l !== 2);
-      const honest = l === 1 ? 2 : 1;
-      const missing = 3;
-      for (const i of [0, l, honest]) assert.equal((await putShard(homes[i]!.id === liar.id ? liar.url : byId(homes[i]!.id).url, stripe[i]!)).status, 201);
-      const summary = await run(byId(homes[0]!.id));
-      assert.equal(summary.shardsRepaired, 1);
-      assert.ok(await holds(byId(homes[missing]!.id), stripe[missing]!), 'the missing shard is on its home, intact');
-      assert.deepEqual(summary.failures.map((f) => [f.node, f.index, f.code]), [[liar.id, l, 'DDC_SHARD_ROOT_MISMATCH']]);
-    } finally {
-      membership.view = view;
-      await liar.close();
-    }
-  });
-
   it('copies a replicated piece (k = 1)', async () => {
     const piece = randomBytes(3000);
     const copies = buildStripe(cidOf(0x55, piece), piece.length, 1, 2, [piece, piece, piece]);
@@ -279,5 +246,48 @@ describe('repair, rebalance and scrub in one process', () => {
     assert.deepEqual(found.map((f) => [f.id, f.repaired]), [[stripe[1]!.id, true]]);
     for (const i of [0, 2]) assert.deepEqual(await findingsOn(byId(homes[i]!.id)), [], `shard ${i} is intact`);
     verifyShard((await rawRequest(`${victim.url}/v1/shards/${stripe[1]!.id}?verify=1`)).body, stripe[1]!.id);
+  });
+});
+
+describe('repair with a lying source', () => {
+  const membership = new TestMembership();
+  const nodes: RunningNode[] = [];
+  const dirs: { remove(): Promise<void> }[] = [];
+
+  before(async () => {
+    for (const [i, faults] of [[1, undefined], [2, undefined], [3, undefined], [4, { corruptReads: true }]] as const) {
+      const dir = await tempDir();
+      dirs.push(dir);
+      nodes.push(await startNode(
+        { version: 1, id: i === 4 ? 'liar' : `h${i}`, zone: `z${i % 3}`, dataDir: join(dir.path, 'data'), repair: { enabled: false, settleMs: 0 }, scrub: { enabled: false }, ...(faults ? { faults } : {}) },
+        { log: silent, membership },
+      ));
+    }
+    membership.view = parseClusterDescriptor({ version: 1, clusterId: 't', k: 2, m: 2, nodes: nodes.map((n) => ({ id: n.id, url: n.url, zone: n.zone })) });
+  });
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.close()));
+    await Promise.all(dirs.map((d) => d.remove()));
+  });
+
+  it('its home refuses the unchecked rebuild; the checked one finds the liar and uses another source', async () => {
+    const view = membership.view!;
+    const byId = (id: string) => nodes.find((n) => n.id === id)!;
+    // k = 2: the leader (home 0) has its own shard and fetches one more, in index order: the
+    // liar's first when the liar is home 1. Find a stripe placed that way.
+    let stripe: EncodedShard[];
+    let homes: ClusterNode[];
+    do {
+      stripe = realStripe(200_000, 2, 2);
+      homes = placeStripe(stripe[0]!.header.pieceCid.bytes, view.nodes, 4);
+    } while (homes[1]!.id !== 'liar');
+    const [l, honest, missing] = [1, 2, 3];
+    for (const i of [0, l, honest]) assert.equal((await putShard(byId(homes[i]!.id).url, stripe[i]!)).status, 201);
+    const r = await post(`${byId(homes[0]!.id).url}/v1/repair/run`);
+    assert.equal(r.status, 200, r.body.toString());
+    const summary = json(r) as unknown as RepairRunSummary;
+    assert.equal(summary.shardsRepaired, 1);
+    assert.equal((await rawRequest(`${byId(homes[missing]!.id).url}/v1/shards/${stripe[missing]!.id}?verify=1`)).status, 200, 'the missing shard is on its home, intact');
+    assert.deepEqual(summary.failures.map((f) => [f.node, f.index, f.code]), [['liar', l, 'DDC_SHARD_ROOT_MISMATCH']]);
   });
 });
