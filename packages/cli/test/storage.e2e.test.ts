@@ -75,6 +75,25 @@ test('a random 64 MiB object streams in and out byte-identical', async () => {
   assert.equal(h.digest('hex'), createHash('sha256').update(bytes).digest('hex'));
 });
 
+test('a read-ahead above 10 pieces reads back byte-identical without listener-leak warnings', async () => {
+  const bytes = randomBytes(24 * MiB + 5);
+  const wide = createClient({ cluster: env.cluster.descriptor(), readAhead: 24 });
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => void warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    const { cid } = await wide.put(bytes);
+    const parts: Uint8Array[] = [];
+    for await (const part of wide.get(cid) as unknown as AsyncIterable<Uint8Array>) parts.push(part);
+    assert.equal(Buffer.compare(Buffer.concat(parts), bytes), 0);
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    assert.deepEqual(warnings.filter((w) => w.includes('MaxListeners')), []);
+  } finally {
+    process.off('warning', onWarning);
+    await wide.close();
+  }
+});
+
 test('getRecyclable: chunks given back and scribbled over never change later chunks', async () => {
   const [cid, bytes] = [...stored].find(([, b]) => b.length === 10 * MiB)!;
   for (const range of [undefined, { offset: MiB - 3, length: 3 * MiB + 10 }]) {

@@ -296,6 +296,7 @@ export class DdcClient {
     yield* exportFile(cid, this.blockGetter(view, recyclable), {
       concurrency: this.opts.readAhead,
       getBlockVerifies: true,
+      ...(this.platform.allowManyListeners ? { onSignal: this.platform.allowManyListeners } : {}),
       ...(signal ? { signal } : {}),
       ...(range ? { offset: range.offset, ...(range.length !== undefined ? { length: range.length } : {}) } : {}),
     });

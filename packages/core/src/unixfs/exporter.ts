@@ -21,6 +21,11 @@ export interface ExportFileOptions {
    * does, to pick between shard groups), so the bytes are not hashed twice.
    */
   getBlockVerifies?: boolean;
+  /**
+   * Told of the signal the export makes for the blocks it reads ahead, each of which listens to
+   * it: Node warns past 10 listeners on one signal, so its callers lift the limit here.
+   */
+  onSignal?: (signal: AbortSignal) => void;
 }
 
 export interface FileStat {
@@ -63,7 +68,7 @@ export async function* exportFile(
   options: ExportFileOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const hintOf = (span: Span) => (span.size >= 0 ? { fileBytes: span.size } : undefined);
-  const fetcher = new Prefetcher<Span>(getBlock, options.concurrency ?? DEFAULT_LOOKAHEAD, options.signal, hintOf, options.getBlockVerifies === true);
+  const fetcher = new Prefetcher<Span>(getBlock, options.concurrency ?? DEFAULT_LOOKAHEAD, options.signal, hintOf, options.getBlockVerifies === true, options.onSignal);
   try {
     fetcher.pushFront([{ cid: root, meta: { start: 0, size: -1 } }]);
     const first = await fetcher.next();

@@ -51,6 +51,8 @@ export class Prefetcher<T> {
     private readonly signal?: AbortSignal,
     private readonly hintOf?: (meta: T) => BlockHint | undefined,
     private readonly alreadyVerified = false,
+    /** Told of the signal made for the blocks read ahead (each one in flight listens to it). */
+    private readonly onSignal?: (signal: AbortSignal) => void,
   ) {
     if (!Number.isSafeInteger(window) || window < 1) {
       throw new DdcError('DDC_INVALID_ARGUMENT', `concurrency must be an integer >= 1, got ${window}`, {
@@ -58,6 +60,12 @@ export class Prefetcher<T> {
       });
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private newController(): AbortController {
+    const c = new AbortController();
+    this.onSignal?.(c.signal);
+    return c;
   }
 
   /**
@@ -94,7 +102,7 @@ export class Prefetcher<T> {
 
   private start(e: Entry<T>): void {
     if (e.bytes) return;
-    const signal = this.started++ === 0 ? this.signal : (this.controller ??= new AbortController()).signal;
+    const signal = this.started++ === 0 ? this.signal : (this.controller ??= this.newController()).signal;
     e.bytes = getVerifiedBlock(this.getBlock, e.cid, signal, this.hintOf?.(e.meta), this.alreadyVerified);
     // Failures surface when the entry is awaited; don't let a prefetch crash the process.
     e.bytes.catch(() => {});
