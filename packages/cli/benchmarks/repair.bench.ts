@@ -59,7 +59,7 @@ export async function benchRepair(dataDir: string, storedBytes: number): Promise
     zones: 3,
     k: 4,
     m: 2,
-    // Production repair concurrency (4): 16 measured slower, the CPU being saturated either way.
+    // Production repair concurrency (8: more idle CPU at 4; 16 measured slower in an earlier session).
     nodeConfig: () => ({ repair: { enabled: false, bandwidthBytesPerSec: 0, settleMs: 0 }, scrub: { enabled: false, bytesPerSec: 2 ** 40 } }),
   });
   try {
