@@ -9,7 +9,10 @@ export { ChainMembership, clusterViewFromChain, type ChainMembershipOptions, typ
 export type { Transport, PieceShardInfo } from './transport/types.js';
 export { FetchTransport } from './transport/fetch.js';
 export { requestSigner, pathAndQuery, EMPTY_SHA256, type RequestSigner, type SignOptions } from './request-signer.js';
-export type { MissingShard } from './put/upload.js';
+export type { MissingShard, UploadContext, ShardToPut } from './put/upload.js';
+export { ShardPutBatcher } from './put/put-batcher.js';
+export { NodeHealth } from './node-health.js';
+export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export { writeQuorum } from './put/upload.js';
 export type { PieceReport, ShardReport, ShardStatus } from './inspect.js';
 export type { Progress, ProgressHandler } from './progress.js';

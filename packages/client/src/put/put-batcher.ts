@@ -15,10 +15,10 @@
  * A batch the node refuses as a whole (a node without the route, or an error that names no one
  * shard) is sent again shard by shard, so every shard gets its own outcome and error.
  */
-import { DdcError, UNSIGNED_PAYLOAD, isDdcError, type ClusterNode, type EncodedShard } from '@ddc/core';
+import { DdcError, UNSIGNED_PAYLOAD, isDdcError, type ClusterNode } from '@ddc/core';
 import type { Transport } from '../transport/types.js';
 import { withRetry } from '../retry.js';
-import { putShardSigned, type UploadContext } from './upload.js';
+import { putShardSigned, type ShardToPut, type UploadContext } from './upload.js';
 
 /** Shards per batch (the node takes up to 64). */
 const MAX_BATCH_SHARDS = 16;
@@ -26,7 +26,7 @@ const MAX_BATCH_SHARDS = 16;
 const MAX_BATCH_BYTES = 2 * 1024 * 1024;
 
 interface Waiter {
-  shard: EncodedShard;
+  shard: ShardToPut;
   ctx: UploadContext;
   resolve(r: { created: boolean }): void;
   reject(e: unknown): void;
@@ -60,10 +60,10 @@ export class ShardPutBatcher {
    */
   constructor(private readonly transport: Transport, private readonly perNode = 1, private readonly lingerMs = 0) {}
 
-  put(node: ClusterNode, shard: EncodedShard, ctx: UploadContext): Promise<{ created: boolean }> {
+  put(node: ClusterNode, shard: ShardToPut, ctx: UploadContext): Promise<{ created: boolean }> {
     if (!this.transport.putShards || shard.bytes.length > MAX_BATCH_BYTES / 2 || this.noBatch.has(node.url)) return putShardSigned(ctx, node, shard);
     return new Promise((resolve, reject) => {
-      const key = `${node.url}\n${this.signerId(ctx.signer)}\n${ctx.token?.idHex ?? '-'}`;
+      const key = `${node.url}\n${this.signerId(ctx.signer)}\n${ctx.token?.idHex ?? '-'}\n${ctx.query ?? ''}`;
       let queue = this.queues.get(key);
       if (!queue) this.queues.set(key, (queue = { node, running: 0, waiting: [], timer: undefined, lingerOver: false }));
       queue.waiting.push({ shard, ctx, resolve, reject });
@@ -120,12 +120,12 @@ export class ShardPutBatcher {
       return false;
     });
     if (live.length <= 1) return this.putEach(node, live);
-    const url = `${node.url}/v1/shards/batch`;
+    const url = `${node.url}/v1/shards/batch${ctx.query ? `?${ctx.query}` : ''}`;
     let outcomes: { created: boolean }[];
     try {
       outcomes = await withRetry(() => {
         const headers = ctx.signer.headers({ method: 'POST', url, audience: node.id, contentSha256: UNSIGNED_PAYLOAD, ...(ctx.token ? { token: ctx.token } : {}) });
-        return this.transport.putShards!(node.url, live.map((w) => ({ id: w.shard.id, bytes: w.shard.bytes })), undefined, headers);
+        return this.transport.putShards!(node.url, live.map((w) => ({ id: w.shard.id, bytes: w.shard.bytes })), undefined, headers, ctx.query);
       }, ctx.retry);
     } catch (e) {
       if (isDdcError(e) && (e.code === 'DDC_NOT_FOUND' || e.code === 'DDC_METHOD_NOT_ALLOWED')) {

@@ -39,14 +39,19 @@ export interface UploadContext {
   batcher?: ShardPutBatcher;
   /** While open, the batcher may hold these shards back briefly for more of the same put. */
   linger?: LingerHold;
+  /** Appended to every shard write's URL (a peer's `refs=`); shards with different queries never share a batch. */
+  query?: string;
 }
 
+/** What a shard write needs of a shard. */
+export type ShardToPut = Pick<EncodedShard, 'id' | 'bytes'>;
+
 /** PUT one shard, signed for its node; every attempt gets a fresh signature (nonces are single-use). */
-export function putShardSigned(ctx: UploadContext, node: ClusterNode, shard: EncodedShard): Promise<{ created: boolean }> {
-  const url = `${node.url}/v1/shards/${shard.id}`;
+export function putShardSigned(ctx: UploadContext, node: ClusterNode, shard: ShardToPut): Promise<{ created: boolean }> {
+  const url = `${node.url}/v1/shards/${shard.id}${ctx.query ? `?${ctx.query}` : ''}`;
   return withRetry(() => {
     const headers = ctx.signer.headers({ method: 'PUT', url, audience: node.id, ...(ctx.token ? { token: ctx.token } : {}) });
-    return ctx.transport.putShard(node.url, shard.id, shard.bytes, ctx.signal, headers);
+    return ctx.transport.putShard(node.url, shard.id, shard.bytes, ctx.signal, headers, ctx.query);
   }, ctx.retry, ctx.signal);
 }
 

@@ -25,11 +25,11 @@ export class FetchTransport implements Transport {
     return { created: body.created === true };
   }
 
-  async putShards(baseUrl: string, shards: readonly PutBatchEntry[], signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }[]> {
+  async putShards(baseUrl: string, shards: readonly PutBatchEntry[], signal?: AbortSignal, headers?: Record<string, string>, query?: string): Promise<{ created: boolean }[]> {
     // A Blob sends the framing and the shards' own arrays as one body without joining them here.
     const init: RequestInit = { method: 'POST', body: new Blob(encodePutBatch(shards) as BlobPart[]), headers: { ...headers, 'content-type': 'application/octet-stream' } };
     if (signal) init.signal = signal;
-    const url = `${baseUrl}/v1/shards/batch`;
+    const url = `${baseUrl}/v1/shards/batch${query ? `?${query}` : ''}`;
     const res = await this.call(url, init);
     let text: string;
     try {

@@ -20,8 +20,9 @@ export interface Transport {
    * Stores several shards on one node in one exchange (POST /v1/shards/batch, signed as a PUT with
    * UNSIGNED-PAYLOAD); resolves once all are durable, with each one's outcome in order. Rejects
    * DDC_NOT_FOUND or DDC_METHOD_NOT_ALLOWED from a node without the route. Transports without it put one by one.
+   * `query`: appended to the URL, as for putShard (a peer's `refs=`, applying to every shard).
    */
-  putShards?(baseUrl: string, shards: readonly PutBatchEntry[], signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }[]>;
+  putShards?(baseUrl: string, shards: readonly PutBatchEntry[], signal?: AbortSignal, headers?: Record<string, string>, query?: string): Promise<{ created: boolean }[]>;
   /** Deletes a shard (or the signer's bucket claim on it); rejects with DDC_SHARD_NOT_FOUND if the node holds none. */
   deleteShard(baseUrl: string, id: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<void>;
   /** The shard the node holds for (piece, index); rejects with DDC_SHARD_NOT_FOUND if none. */

@@ -126,8 +126,8 @@ export class UndiciTransport implements Transport {
     }
   }
 
-  async putShards(baseUrl: string, shards: readonly PutBatchEntry[], signal?: AbortSignal, headers?: Record<string, string>): Promise<{ created: boolean }[]> {
-    const path = '/v1/shards/batch';
+  async putShards(baseUrl: string, shards: readonly PutBatchEntry[], signal?: AbortSignal, headers?: Record<string, string>, query?: string): Promise<{ created: boolean }[]> {
+    const path = `/v1/shards/batch${query ? `?${query}` : ''}`;
     const url = baseUrl + path;
     const body = encodePutBatch(shards);
     const origin = this.fetcher?.originOf(baseUrl);

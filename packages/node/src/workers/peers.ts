@@ -6,7 +6,7 @@
  */
 import type { ClusterNode } from '@ddc/core';
 import { DdcError } from '@ddc/core';
-import type { RequestSigner, Transport } from '@ddc/client';
+import { NodeHealth, ShardPutBatcher, type RequestSigner, type Transport, type UploadContext } from '@ddc/client';
 import type { TokenBucket } from './token-bucket.js';
 
 /** CIDs per has request: keeps the body near 64 KiB. */
@@ -18,13 +18,26 @@ export interface TrafficCounter {
   bytesSent: number;
 }
 
+/** A repair pass retries on its next run, so a write is tried once here. */
+const ONE_ATTEMPT = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+
 export class Peers {
+  /**
+   * Shard writes to one node queue behind the exchange running with it and then go together
+   * (POST /v1/shards/batch: one signature, one request, one index commit per batch), as a
+   * client's put does: a wiped node being refilled takes hundreds of rebuilt shards.
+   */
+  private readonly writes: ShardPutBatcher;
+  private readonly health = new NodeHealth();
+
   constructor(
     private readonly transport: Transport,
     private readonly bucket: TokenBucket,
     /** Signs PUTs with this node's identity key, for the target node (audience = its id). */
     private readonly signer: RequestSigner,
-  ) {}
+  ) {
+    this.writes = new ShardPutBatcher(transport);
+  }
 
   /** For each CID, the indexes `node` holds; throws DDC_NODE_UNAVAILABLE (or the node's error) if it cannot tell. */
   async has(node: ClusterNode, cids: readonly string[], signal?: AbortSignal): Promise<Map<string, number[]>> {
@@ -84,9 +97,12 @@ export class Peers {
    */
   async putShard(node: ClusterNode, id: string, bytes: Uint8Array, traffic: TrafficCounter, signal?: AbortSignal, refs: readonly number[] = []): Promise<{ created: boolean }> {
     await this.bucket.take(bytes.length, signal);
-    const query = refs.length > 0 ? `refs=${refs.join(',')}` : undefined;
-    const headers = this.signer.headers({ method: 'PUT', url: `${node.url}/v1/shards/${id}${query ? `?${query}` : ''}`, audience: node.id });
-    const r = await this.transport.putShard(node.url, id, bytes, signal, headers, query);
+    // Shards with the same references share batches (the signed query applies to every shard of one).
+    const ctx: UploadContext = {
+      transport: this.transport, retry: ONE_ATTEMPT, health: this.health, signer: this.signer,
+      ...(refs.length > 0 ? { query: `refs=${refs.join(',')}` } : {}), ...(signal ? { signal } : {}),
+    };
+    const r = await this.writes.put(node, { id, bytes }, ctx);
     traffic.bytesSent += bytes.length;
     return r;
   }
