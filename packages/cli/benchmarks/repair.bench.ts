@@ -66,10 +66,11 @@ export async function benchRepair(dataDir: string, storedBytes: number): Promise
     const ids = [...cluster.nodes.keys()];
     const client = createClient({ cluster: cluster.descriptor() });
     // The same node is wiped and repaired REPAIR_ROUNDS times; repair_MBps is the last round, once the
-    // five nodes that rebuild run compiled code (nodes live long: their first repairs are not what
-    // repair costs). In probes of six rounds in a row the first two gave 107.5 and 118.1 MB/s and the
-    // next four 131.9-143.3, the rebuilders spending 3.15, 2.83, then 2.01-2.22 core-s
-    // (docs/BENCHMARKS.md, thirteenth session). Every round is reported (repair_rounds_MBps). Wiping
+    // five nodes that rebuild have settled (nodes live long: their first repairs are not what repair
+    // costs). In probes of six rounds in a row (concurrency 4, before repair hashed less) the first two
+    // gave 107.5 and 118.1 MB/s and the next four 131.9-143.3, the rebuilders spending 3.15, 2.83,
+    // then 2.01-2.22 core-s: a curve that fits JIT tier-up (docs/BENCHMARKS.md, thirteenth session).
+    // Every round is reported (repair_rounds_MBps). Wiping
     // another node would leave that one a fresh process among the rebuilders; the wiped node is a
     // fresh process in every round all the same.
     const victim = ids[2]!;

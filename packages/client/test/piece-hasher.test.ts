@@ -54,6 +54,16 @@ function counting(inner: PieceHasher): PieceHasher & { calls: number } {
   return h;
 }
 
+/** Runs `fn` with a counting hasher over a fresh worker, closed afterwards. */
+async function withHasher(fn: (hasher: PieceHasher & { calls: number }) => Promise<void>): Promise<void> {
+  const inner = new SharedPieceHasher();
+  try {
+    await fn(counting(inner));
+  } finally {
+    await inner.close();
+  }
+}
+
 function piece(length: number): { bytes: Uint8Array; cid: CID; shards: EncodedShard[] } {
   const bytes = new Uint8Array(randomBytes(length)); // plain, as joined pieces are
   const cid = cidOf(0x55, bytes);
@@ -80,10 +90,8 @@ test('SharedPieceHasher hashes parts of shared memory in place, in order; other 
   }
 });
 
-test('fetchPiece checks a coded piece on the hasher and asks no parity for it', async () => {
-  const inner = new SharedPieceHasher();
-  const hasher = counting(inner);
-  try {
+test('fetchPiece checks a coded piece on the hasher and asks no parity for it', () =>
+  withHasher(async (hasher) => {
     for (const length of [1024 * 1024, 1024 * 1024 - 3, 300_001]) {
       const p = piece(length);
       const { transport, homes, asked } = sharedTransport(p.cid, p.shards);
@@ -92,15 +100,10 @@ test('fetchPiece checks a coded piece on the hasher and asks no parity for it', 
       assert.deepEqual(asked.sort(), homes.slice(0, 4).map((n, i) => `${n.id}/${i}`).sort());
     }
     assert.equal(hasher.calls, 3);
-  } finally {
-    await inner.close();
-  }
-});
+  }));
 
-test('a lying data shard fails the hasher\'s check: its node is marked and parity fills in', async () => {
-  const inner = new SharedPieceHasher();
-  const hasher = counting(inner);
-  try {
+test('a lying data shard fails the hasher\'s check: its node is marked and parity fills in', () =>
+  withHasher(async (hasher) => {
     const p = piece(1024 * 1024);
     const homes = placeStripe(p.cid.bytes, nodes, p.shards.length);
     const liar = homes[2]!.id;
@@ -117,10 +120,7 @@ test('a lying data shard fails the hasher\'s check: its node is marked and parit
     for (const n of homes.filter((h) => h.id !== liar)) assert.equal(health.badAnswers(n.id), 0, n.id);
     assert.ok(asked.some((a) => a.endsWith('/4') || a.endsWith('/5')), 'a parity shard was asked for');
     assert.equal(hasher.calls, 1, 'the decode with parity is checked here, not on the hasher');
-  } finally {
-    await inner.close();
-  }
-});
+  }));
 
 test('a hasher that fails (its worker gone) leaves the check to the reading thread', async () => {
   const broken: PieceHasher = { sha256: () => Promise.reject(new Error('worker exited')) };

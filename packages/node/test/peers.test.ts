@@ -1,11 +1,12 @@
 /**
  * The workers' shard writes to other nodes: queued behind the exchange running with a node and
- * then sent together, with a peer's references in the signed query of every request.
+ * then sent together, with a peer's references in the signed query of every request (each
+ * request's signature is checked as a node checks it).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { requestSigner, type Transport } from '@ddc/client';
-import type { ClusterNode } from '@ddc/core';
+import { parseSignedRequest, type ClusterNode } from '@ddc/core';
 import { Peers } from '../src/workers/peers.js';
 import { TokenBucket } from '../src/workers/token-bucket.js';
 import { randomBytes } from './helpers.js';
@@ -16,16 +17,23 @@ interface Sent {
   query: string | undefined;
 }
 
-/** Records every write; each answers after `delayMs`, so later writes queue behind it. */
+/** Throws unless `headers` sign exactly this method, path and query (what the node checks). */
+function checkSigned(headers: Record<string, string> | undefined, method: string, path: string, query: string | undefined): void {
+  assert.ok(parseSignedRequest(headers ?? {}, method, `${path}${query ? `?${query}` : ''}`), `${method} ${path} is signed`);
+}
+
+/** Records every write (checking its signature covers its query); each answers after `delayMs`, so later writes queue behind it. */
 function recordingTransport(delayMs: number) {
   const sent: Sent[] = [];
   const later = <T>(v: T) => new Promise<T>((r) => setTimeout(() => r(v), delayMs));
   const transport: Transport = {
-    async putShard(_url, id, _bytes, _signal, _headers, query) {
+    async putShard(_url, id, _bytes, _signal, headers, query) {
+      checkSigned(headers, 'PUT', `/v1/shards/${id}`, query);
       sent.push({ kind: 'put', ids: [id], query });
       return later({ created: true });
     },
-    async putShards(_url, shards, _signal, _headers, query) {
+    async putShards(_url, shards, _signal, headers, query) {
+      checkSigned(headers, 'POST', '/v1/shards/batch', query);
       sent.push({ kind: 'batch', ids: shards.map((s) => s.id), query });
       return later(shards.map(() => ({ created: true })));
     },

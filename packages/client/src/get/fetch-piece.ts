@@ -14,7 +14,7 @@
  * a shard may sit on a member that is not its home, or under another index.
  */
 import {
-  DdcError, SHA2_256_CODE, createErasureCoder, decodeShardHeader, equalBytes, joinData, placeStripe, stripeLayout, toHex, verifyBlock, verifyShard,
+  DdcError, SHA2_256_CODE, createErasureCoder, dataParts, decodeShardHeader, equalBytes, joinData, placeStripe, stripeLayout, toHex, verifyBlock, verifyShard,
   type CID, type ClusterNode, type ShardHeader,
 } from '@ddc/core';
 import type { Transport } from '../transport/types.js';
@@ -57,17 +57,6 @@ interface Received {
 
 /** The reason requests still running when a piece is settled are cancelled with. */
 const SETTLED = new DdcError('DDC_ABORTED', 'the piece was already read or given up');
-
-/** Views of the first `length` bytes of the data shards, in order (the piece without the last shard's padding). */
-function dataView(data: readonly Uint8Array[], length: number): Uint8Array[] {
-  const views: Uint8Array[] = [];
-  for (const d of data) {
-    if (length <= 0) break;
-    views.push(d.length <= length ? d : d.subarray(0, length));
-    length -= d.length;
-  }
-  return views;
-}
 
 function stripeKey(h: ShardHeader): string {
   return `${h.k}/${h.m}/${h.pieceLength}/${h.roots.map(toHex).join('')}`;
@@ -207,7 +196,7 @@ export async function fetchPiece(cid: CID, view: ClusterView, ctx: PieceFetchCon
       const data = dataPresent
         ? slots.slice(0, header.k).map((x) => x!.payload)
         : createErasureCoder(header.k, header.m).reconstructData(slots.map((x) => x?.payload));
-      const hashing = dataPresent && cid.multihash.code === SHA2_256_CODE ? ctx.hasher?.sha256(dataView(data, header.pieceLength)) : undefined;
+      const hashing = dataPresent && cid.multihash.code === SHA2_256_CODE ? ctx.hasher?.sha256(dataParts(data, header.pieceLength)) : undefined;
       const piece = joinData(data, header.pieceLength, ctx.piecePool?.take(header.pieceLength));
       if (!hashing) return settle(key, group, piece);
       // The shards are hashed where they lie while they are joined here; the piece is kept only if they match.

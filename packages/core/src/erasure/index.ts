@@ -1,3 +1,3 @@
 export { createErasureCoder, erasureBackend } from './coder.js';
 export type { ErasureBackend, ErasureCoder, ErasureCoderOptions } from './coder.js';
-export { joinData, shardSize, splitData } from './split.js';
+export { dataParts, joinData, shardSize, splitData } from './split.js';

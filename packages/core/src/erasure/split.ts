@@ -49,11 +49,20 @@ export function joinData(dataShards: readonly Uint8Array[], length: number, out?
   }
   const target = out ?? new Uint8Array(length);
   let off = 0;
-  for (const s of dataShards) {
-    if (off >= length) break;
-    const part = s.subarray(0, Math.min(s.length, length - off));
+  for (const part of dataParts(dataShards, length)) {
     target.set(part, off);
     off += part.length;
   }
   return target;
+}
+
+/** Views of the first `length` bytes of the concatenated data shards, in order (what joinData copies). */
+export function dataParts(dataShards: readonly Uint8Array[], length: number): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  for (const s of dataShards) {
+    if (length <= 0) break;
+    parts.push(s.length <= length ? s : s.subarray(0, length));
+    length -= s.length;
+  }
+  return parts;
 }

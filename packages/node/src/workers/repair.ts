@@ -479,6 +479,7 @@ export class RepairWorker {
       // A stripe's shards are stored together under the same tokens: the references of this node's
       // shards of it go with the rebuilt ones, so that a bucket's later delete reaches them too.
       const refs = [...new Set(st.local.flatMap((sh) => this.deps.refsOf?.(sh.id) ?? []))];
+      let stored = 0;
       /**
        * Rebuilds `want` and PUTs each to its home; returns the indexes a home refused as not hashing
        * to their id (only when `unchecked`: the rebuilt shards then went unhashed, as every home
@@ -524,7 +525,6 @@ export class RepairWorker {
         );
         return refused;
       };
-      let stored = 0;
       const refused = await rebuildAndStore(missing, true);
       if (refused.length > 0) await rebuildAndStore(refused, false);
       return stored;
