@@ -113,6 +113,20 @@ test('getRecyclable: chunks given back and scribbled over never change later chu
   assert.deepEqual(await client.getBytes(cid), bytes);
 });
 
+test('get() chunks are the reader\'s own: kept chunks survive later reads through the same pools', async () => {
+  const [cid, bytes] = [...stored].find(([, b]) => b.length === 10 * MiB)!;
+  const kept: Uint8Array[] = [];
+  for await (const chunk of client.get(cid) as unknown as AsyncIterable<Uint8Array>) kept.push(chunk);
+  // More reads through the pools the first read's pieces went through (pooled for getRecyclable and for get's read-ahead).
+  const other = randomBytes(5 * MiB);
+  const { cid: otherCid } = await client.put(other);
+  for await (const chunk of client.get(otherCid) as unknown as AsyncIterable<Uint8Array>) chunk.fill(0xee);
+  const { body, recycle } = client.getRecyclable(otherCid);
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) recycle(chunk.fill(0xdd));
+  assert.ok(Buffer.concat(kept).equals(bytes));
+  assert.equal(new Set(kept.map((c) => c.buffer)).size, kept.length, 'every chunk has memory of its own');
+});
+
 test('ranges return exactly the requested slice', async () => {
   const [cid, bytes] = [...stored].find(([, b]) => b.length === 10 * MiB)!;
   for (const [offset, length] of [[0, 1], [MiB - 3, 7], [5 * MiB + 11, 2 * MiB], [10 * MiB - 5, 100], [10 * MiB, 0], [123, undefined]] as const) {

@@ -245,10 +245,10 @@ export class DdcClient {
   }
 
   /** A verified block getter over the cluster, for the UnixFS exporter and walker. */
-  private blockGetter(view: ClusterView, recyclable = false) {
+  private blockGetter(view: ClusterView, pooled = false) {
     const cache = this.opts.blockCache;
     // Cached pieces live on in the cache, so they never come from the pool.
-    const piecePool = recyclable && !cache ? this.piecePool : undefined;
+    const piecePool = pooled && !cache ? this.piecePool : undefined;
     const fetch = (cid: CID, signal?: AbortSignal, hint?: BlockHint) => {
       const expected = cid.code === RAW_CODEC && hint?.fileBytes !== undefined ? hint.fileBytes : undefined;
       const ctx = {
@@ -286,24 +286,45 @@ export class DdcClient {
     return this.blockGetter(view)(cid, options.signal);
   }
 
-  /** Streams the file (or a range of it). Every byte is verified before it is returned. */
-  /** The verified bytes of the file (or range) as they are read, for get() and getBytes(). */
-  private async *read(cidInput: CidInput, options: GetOptions, recyclable = false): AsyncGenerator<Uint8Array> {
+  /**
+   * The verified bytes of the file (or range) as they are read, for get() and getBytes(), in
+   * memory of the kind `pieces` asks for:
+   * - 'fresh': each piece joined into a new array (getBytes, which keeps or joins them);
+   * - 'pooled': pieces from the client's pool, for a reader that gives them back (getRecyclable);
+   * - 'copied': pieces read ahead into the pool, each copied into a new array only as it is handed
+   *   out, and the pooled one given back (get). The copy costs a memcpy; arrays that sit in the
+   *   read-ahead window made V8 start a full GC every 25-50 ms of a large get (measured in
+   *   docs/BENCHMARKS.md), while arrays made as the reader takes them mostly die young.
+   */
+  private async *read(cidInput: CidInput, options: GetOptions, pieces: 'fresh' | 'pooled' | 'copied' = 'fresh'): AsyncGenerator<Uint8Array> {
     const cid = typeof cidInput === 'string' ? parseCid(cidInput) : cidInput;
     const { range } = options;
     const signal = this.operationSignal(options.signal);
     const view = await this.cluster(signal);
-    yield* exportFile(cid, this.blockGetter(view, recyclable), {
+    const chunks = exportFile(cid, this.blockGetter(view, pieces !== 'fresh'), {
       concurrency: this.opts.readAhead,
       getBlockVerifies: true,
       ...(this.platform.allowManyListeners ? { onSignal: this.platform.allowManyListeners } : {}),
       ...(signal ? { signal } : {}),
       ...(range ? { offset: range.offset, ...(range.length !== undefined ? { length: range.length } : {}) } : {}),
     });
+    if (pieces !== 'copied') return yield* chunks;
+    const pool = this.piecePool;
+    for await (const chunk of chunks) {
+      // Only whole pooled pieces are copied: a range's ends are views the pool never takes back.
+      if (!pool.lends(chunk)) {
+        yield chunk;
+        continue;
+      }
+      const copy = chunk.slice();
+      pool.give(chunk);
+      yield copy;
+    }
   }
 
+  /** Streams the file (or a range of it). Every byte is verified before it is returned; every chunk is the reader's own memory. */
   get(cidInput: CidInput, options: GetOptions = {}): ReadableStream<Uint8Array> {
-    return this.stream(cidInput, options, false);
+    return this.stream(cidInput, options, 'copied');
   }
 
   /**
@@ -314,15 +335,15 @@ export class DdcClient {
   getRecyclable(cidInput: CidInput, options: GetOptions = {}): { body: ReadableStream<Uint8Array>; recycle(chunk: Uint8Array): void } {
     const pool = this.piecePool;
     // The pool takes back only the pieces it joined: views (a range's ends), cached pieces and strangers are ignored.
-    return { body: this.stream(cidInput, options, true), recycle: (chunk) => pool.give(chunk) };
+    return { body: this.stream(cidInput, options, 'pooled'), recycle: (chunk) => pool.give(chunk) };
   }
 
-  private stream(cidInput: CidInput, options: GetOptions, recyclable: boolean): ReadableStream<Uint8Array> {
+  private stream(cidInput: CidInput, options: GetOptions, pieces: 'pooled' | 'copied'): ReadableStream<Uint8Array> {
     if (typeof cidInput === 'string') parseCid(cidInput); // a bad CID fails here, not at the first read
     const { onProgress } = options;
     let iterator: AsyncGenerator<Uint8Array> | undefined;
     let bytes = 0;
-    const start = async () => this.read(cidInput, options, recyclable);
+    const start = async () => this.read(cidInput, options, pieces);
     return new ReadableStream<Uint8Array>(
       {
         async pull(controller) {

@@ -29,6 +29,12 @@ export class BufferPool {
     return buffer;
   }
 
+  /** Whether `give` would take this view back: it covers all of a buffer lent by `take` and not yet given back. */
+  lends(view: Uint8Array): boolean {
+    const buffer = this.lent.get(view.buffer);
+    return buffer !== undefined && view.byteOffset === buffer.byteOffset && view.byteLength === buffer.byteLength;
+  }
+
   /** Takes back a buffer from `take` (or a view of all of it); anything else (part of one, a copy, one given back already) is ignored. */
   give(view: Uint8Array): void {
     const buffer = this.lent.get(view.buffer);
