@@ -182,6 +182,34 @@ describe('PieceStore', () => {
     }
   });
 
+  it('inline shards joined from many parts, many at once, reusing pooled memory, are stored intact', async () => {
+    const dir = await tempDir();
+    const store = await PieceStore.open({ ...options(join(dir.path, 'data')), inlineThreshold: 528 * 1024 });
+    try {
+      // Three rounds of eight concurrent uploads of equal size, so later rounds join into memory earlier ones gave back.
+      const rounds = Array.from({ length: 3 }, () => Array.from({ length: 8 }, () => makeShard(256 * 1024)));
+      for (const round of rounds) {
+        await Promise.all(
+          round.map(async (s) => {
+            const upload = store.beginPut(s.id, s.bytes.length);
+            for (let at = 0; at < s.bytes.length; at += 10_000) {
+              upload.write(s.bytes.slice(at, at + 10_000));
+              await new Promise((r) => setImmediate(r)); // parts arrive interleaved with the other uploads
+            }
+            assert.equal((await upload.end()).created, true);
+          }),
+        );
+      }
+      for (const s of rounds.flat()) {
+        assert.equal(store.meta(s.id)!.location, 'inline');
+        sameBytes(await store.readShard(s.id), s.bytes);
+      }
+    } finally {
+      await store.close();
+      await dir.remove();
+    }
+  });
+
   it('close() waits for commits under way', async () => {
     const dir = await tempDir();
     const dataDir = join(dir.path, 'data');

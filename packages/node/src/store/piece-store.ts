@@ -59,6 +59,12 @@ export class PieceStore implements UploadSink {
    * per node during a repair that allocated per shard).
    */
   private readonly readBuffers = new BufferPool(32);
+  /**
+   * Memory an inline shard is assembled in from its body's parts, given back once its commit has
+   * settled (lmdb-js reads the value from it until then): a large put's nodes otherwise made a fresh
+   * array per shard, as many bytes again as they received.
+   */
+  readonly assembly = new BufferPool(32);
 
   private constructor(
     readonly layout: StoreLayout,

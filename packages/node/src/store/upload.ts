@@ -3,7 +3,7 @@
  * memory while the shard may still be small, or streamed to a temporary file once it is
  * known to be large. Nothing is visible to readers until `end()` has committed it.
  */
-import { DdcError, ShardVerifier, headerLength, toHex, type ShardHeader } from '@ddc/core';
+import { DdcError, ShardVerifier, headerLength, toHex, type BufferPool, type ShardHeader } from '@ddc/core';
 import { diskError } from '../errors.js';
 import { TempFile } from './temp-file.js';
 
@@ -32,6 +32,8 @@ export interface UploadSink {
   readonly maxShardBytes: number;
   readonly inlineThreshold: number;
   newTempPath(): string;
+  /** Where an inline shard made of several parts is joined; `commit` is done with it once settled. */
+  readonly assembly?: BufferPool;
   commit(upload: VerifiedUpload): Promise<PutResult>;
   /** Registers work the store must wait for before it closes. */
   track<T>(work: Promise<T>): Promise<T>;
@@ -129,6 +131,7 @@ export class ShardUpload {
   }
 
   private async finish(): Promise<PutResult> {
+    let joined: Uint8Array | undefined;
     try {
       const v = this.checked ?? this.verifier.finish(this.expectedId);
       const verified: VerifiedUpload = { id: v.id, header: v.header, headerLength: v.headerLength, length: v.length };
@@ -136,8 +139,16 @@ export class ShardUpload {
       if (this.temp) {
         await this.temp.written();
         verified.temp = this.temp;
+      } else if (this.chunks.length === 1) {
+        verified.bytes = this.chunks[0]!;
       } else {
-        verified.bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+        joined = this.sink.assembly?.take(this.buffered) ?? new Uint8Array(this.buffered);
+        let at = 0;
+        for (const c of this.chunks) {
+          joined.set(c, at);
+          at += c.length;
+        }
+        verified.bytes = joined;
       }
       return await this.sink.commit(verified);
     } catch (e) {
@@ -145,6 +156,8 @@ export class ShardUpload {
       throw diskError(e);
     } finally {
       this.chunks = [];
+      // The commit has settled: the index has copied the bytes or will never read them.
+      if (joined) this.sink.assembly?.give(joined);
       this.sink.release(this);
     }
   }
