@@ -97,6 +97,21 @@ export class Http1ResponseReader {
   }
 
   /**
+   * Where the body's next bytes go, while the head is in and the body is not complete: a socket
+   * may read straight into it, then call `advance`. Undefined otherwise (bytes go through `feed`).
+   */
+  bodyWindow(): Uint8Array | undefined {
+    const body = this.body;
+    return body && this.filled < body.length ? body.subarray(this.filled) : undefined;
+  }
+
+  /** `n` bytes were read straight into `bodyWindow()`. */
+  advance(n: number): void {
+    if (!this.body || n < 0 || n > this.body.length - this.filled) throw new Error(`advance(${n}) past the body's end`);
+    this.filled += n;
+  }
+
+  /**
    * Consumes bytes from chunk[start, end) and returns where it stopped: at `end`, or right after
    * the response's last byte (the caller decides what bytes beyond it mean).
    */
