@@ -191,8 +191,12 @@ interface OriginState {
 }
 
 export class ShardFetcher {
-  /** One read buffer for every socket: onread hands its bytes over synchronously. */
-  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
+  /**
+   * One read buffer for every socket (onread hands its bytes over synchronously), for answers' heads
+   * and what comes with them: the rest of a body is read into its own array. Small, so that a
+   * 256 KiB body's first read copies little; a 4 KiB shard's whole answer still fits.
+   */
+  private readonly readBuffer = Buffer.allocUnsafe(16 * 1024);
   private readonly origins = new Map<string, OriginState>();
   private readonly parsed = new Map<string, Origin | null>();
   private closed = false;
