@@ -16,6 +16,9 @@ import type { DevCluster } from './cluster-runner.js';
 import { devKeystorePath } from '../identity/keystore-file.js';
 
 export const GATEWAY_FILE = 'gateway.json';
+/** Tries of the previous port, OLD_PORT_RETRY_MS apart, before any free one is taken. */
+const OLD_PORT_ATTEMPTS = 10;
+const OLD_PORT_RETRY_MS = 100;
 
 export interface DevGatewayFile {
   endpoint: string;
@@ -63,12 +66,21 @@ export async function startDevGateway(cluster: DevCluster, log: (line: string) =
   const oldPort = old.endpoint ? Number(new URL(old.endpoint).port) : 0;
   let gateway: RunningGateway;
   const start = async (o: GatewayOptions) => {
-    try {
-      return await startGateway({ ...o, port: oldPort });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || oldPort === 0) throw e;
-      return startGateway({ ...o, port: 0 }); // the old port is taken: any free one
+    if (oldPort === 0) return startGateway({ ...o, port: 0 });
+    // The old port again, for a stable endpoint. Another program's connection may hold it as its
+    // local port for a moment after the last gateway closed, so it is tried for a second.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startGateway({ ...o, port: oldPort });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+        if (attempt >= OLD_PORT_ATTEMPTS) break;
+        await new Promise((r) => setTimeout(r, OLD_PORT_RETRY_MS));
+      }
     }
+    const moved = await startGateway({ ...o, port: 0 });
+    log(`the gateway's previous port ${oldPort} is in use; it listens on ${new URL(moved.url).port} now`);
+    return moved;
   };
   try {
     gateway = await start(base);

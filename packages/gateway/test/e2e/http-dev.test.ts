@@ -1,7 +1,8 @@
 /**
  * `ddc dev` runs a gateway beside its cluster and writes DIR/gateway.json; the access key
  * in it works with the AWS SDK (create a bucket, put, get; a wrong secret is refused), and a
- * restart keeps the same endpoint and key. `ddc gateway start` runs a second one on the same chain.
+ * restart keeps the same endpoint and key (or, its port taken meanwhile, says where it moved).
+ * `ddc gateway start` runs a second one on the same chain.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DDC_BIN } from '@ddc/cli';
 import { DEV_MNEMONIC, deriveUserKeys, issueRootToken, signDelegation, tokenToText } from '@ddc/core';
@@ -26,7 +28,7 @@ let dir: string | undefined;
 let child: ChildProcess | undefined;
 
 /** Starts `ddc dev --json` and resolves with its ready event. */
-function startDev(dataDir: string): Promise<{ child: ChildProcess; ready: { gateway?: { endpoint: string; file: string } } }> {
+function startDev(dataDir: string): Promise<{ child: ChildProcess; ready: { gateway?: { endpoint: string; file: string } }; stderr: () => string }> {
   return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, [DDC_BIN, 'dev', '--data', dataDir, '--nodes', '4', '--zones', '2', '--k', '2', '--m', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -34,7 +36,7 @@ function startDev(dataDir: string): Promise<{ child: ChildProcess; ready: { gate
     createInterface({ input: c.stdout! }).on('line', (line) => {
       try {
         const msg = JSON.parse(line) as { event?: string };
-        if (msg.event === 'ready') resolve({ child: c, ready: msg as never });
+        if (msg.event === 'ready') resolve({ child: c, ready: msg as never, stderr: () => stderr });
       } catch {
         // not JSON
       }
@@ -126,12 +128,37 @@ test('ddc dev writes gateway.json whose key works with the AWS SDK, and keeps it
   child = second.child;
   const again = JSON.parse(await readFile(file, 'utf8')) as DevGatewayFile;
   assert.equal(again.accessKeyId, g.accessKeyId, 'the dev key is kept');
-  assert.equal(again.endpoint, g.endpoint, 'the port is reused');
+  if (again.endpoint !== g.endpoint) {
+    // Another test's connection can hold the freed port as its local port: then the move is said.
+    const oldPort = new URL(g.endpoint).port;
+    assert.match(second.stderr(), new RegExp(`previous port ${oldPort} is in use; it listens on ${new URL(again.endpoint).port} now`), 'the port is reused, or the move is said');
+  }
   const s3b = new S3Client({ endpoint: again.endpoint, region: again.region, forcePathStyle: true, credentials: { accessKeyId: again.accessKeyId, secretAccessKey: again.secretAccessKey } });
   try {
     const got = await s3b.send(new HeadObjectCommand({ Bucket: 'dev-check', Key: 'a/b.bin' }));
     assert.equal(got.ContentLength, 200_000);
   } finally {
     s3b.destroy();
+  }
+
+  // Its port held by another program through the restart: the gateway moves, says so, and the file follows.
+  await stopDev(child);
+  const squatter = createServer();
+  await new Promise<void>((r) => squatter.listen(Number(new URL(again.endpoint).port), '127.0.0.1', () => r()));
+  try {
+    const third = await startDev(dataDir);
+    child = third.child;
+    const moved = JSON.parse(await readFile(file, 'utf8')) as DevGatewayFile;
+    assert.notEqual(moved.endpoint, again.endpoint);
+    assert.equal(moved.endpoint, third.ready.gateway?.endpoint);
+    assert.match(third.stderr(), new RegExp(`previous port ${new URL(again.endpoint).port} is in use; it listens on ${new URL(moved.endpoint).port} now`));
+    const s3c = new S3Client({ endpoint: moved.endpoint, region: moved.region, forcePathStyle: true, credentials: { accessKeyId: moved.accessKeyId, secretAccessKey: moved.secretAccessKey } });
+    try {
+      assert.equal((await s3c.send(new HeadObjectCommand({ Bucket: 'dev-check', Key: 'a/b.bin' }))).ContentLength, 200_000);
+    } finally {
+      s3c.destroy();
+    }
+  } finally {
+    await new Promise((r) => squatter.close(r));
   }
 });
