@@ -31,14 +31,13 @@ export class BufferPool {
 
   /** Whether `give` would take this view back: it covers all of a buffer lent by `take` and not yet given back. */
   lends(view: Uint8Array): boolean {
-    const buffer = this.lent.get(view.buffer);
-    return buffer !== undefined && view.byteOffset === buffer.byteOffset && view.byteLength === buffer.byteLength;
+    return this.lentFor(view) !== undefined;
   }
 
   /** Takes back a buffer from `take` (or a view of all of it); anything else (part of one, a copy, one given back already) is ignored. */
   give(view: Uint8Array): void {
-    const buffer = this.lent.get(view.buffer);
-    if (!buffer || view.byteOffset !== buffer.byteOffset || view.byteLength !== buffer.byteLength) return;
+    const buffer = this.lentFor(view);
+    if (!buffer) return;
     this.lent.delete(view.buffer);
     let list = this.free.get(buffer.length);
     if (!list) {
@@ -47,5 +46,11 @@ export class BufferPool {
       this.free.set(buffer.length, (list = []));
     }
     if (list.length < this.maxPerSize) list.push(buffer);
+  }
+
+  /** The lent buffer `view` covers all of, if any. */
+  private lentFor(view: Uint8Array): Uint8Array | undefined {
+    const buffer = this.lent.get(view.buffer);
+    return buffer && view.byteOffset === buffer.byteOffset && view.byteLength === buffer.byteLength ? buffer : undefined;
   }
 }

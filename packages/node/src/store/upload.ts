@@ -33,7 +33,7 @@ export interface UploadSink {
   readonly inlineThreshold: number;
   newTempPath(): string;
   /** Where an inline shard made of several parts is joined; `commit` is done with it once settled. */
-  readonly assembly?: BufferPool;
+  readonly assembly: BufferPool;
   commit(upload: VerifiedUpload): Promise<PutResult>;
   /** Registers work the store must wait for before it closes. */
   track<T>(work: Promise<T>): Promise<T>;
@@ -142,7 +142,7 @@ export class ShardUpload {
       } else if (this.chunks.length === 1) {
         verified.bytes = this.chunks[0]!;
       } else {
-        joined = this.sink.assembly?.take(this.buffered) ?? new Uint8Array(this.buffered);
+        joined = this.sink.assembly.take(this.buffered);
         let at = 0;
         for (const c of this.chunks) {
           joined.set(c, at);
@@ -157,7 +157,7 @@ export class ShardUpload {
     } finally {
       this.chunks = [];
       // The commit has settled: the index has copied the bytes or will never read them.
-      if (joined) this.sink.assembly?.give(joined);
+      if (joined) this.sink.assembly.give(joined);
       this.sink.release(this);
     }
   }
