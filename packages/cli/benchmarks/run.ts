@@ -189,6 +189,7 @@ const ratio = (name: string, a: string, b: string) => {
 };
 ratio('ratio_large_put', 'large_put_MBps', 'baseline_put_MBps');
 ratio('ratio_large_get', 'large_get_MBps', 'baseline_get_MBps');
+ratio('ratio_large_get_byob', 'large_get_byob_MBps', 'baseline_get_MBps');
 ratio('ratio_small_get', 'small_get_ops', 'baseline_small_get_ops');
 ratio('ratio_repair_to_baseline_put', 'repair_MBps', 'baseline_put_MBps');
 ratio('encrypted_vs_plain_put', 'encrypted_put_MBps', 'large_put_MBps');

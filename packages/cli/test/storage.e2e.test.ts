@@ -127,6 +127,50 @@ test('get() chunks are the reader\'s own: kept chunks survive later reads throug
   assert.equal(new Set(kept.map((c) => c.buffer)).size, kept.length, 'every chunk has memory of its own');
 });
 
+/** Reads a byte stream with a BYOB reader into one reused buffer of `size` bytes; returns the copies and the largest read. */
+async function readByob(stream: ReadableStream<Uint8Array>, size: number, stopAfter = Infinity): Promise<{ bytes: Buffer; largest: number }> {
+  const reader = stream.getReader({ mode: 'byob' });
+  const parts: Buffer[] = [];
+  let buffer = new ArrayBuffer(size);
+  let largest = 0;
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read(new Uint8Array(buffer));
+    if (done) break;
+    assert.equal(value.buffer.byteLength, size, 'the bytes land in the reader\'s own buffer');
+    parts.push(Buffer.from(value));
+    largest = Math.max(largest, value.length);
+    total += value.length;
+    buffer = value.buffer as ArrayBuffer; // the same memory, handed back by the stream
+    if (total >= stopAfter) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return { bytes: Buffer.concat(parts), largest };
+}
+
+test('get() with a BYOB reader fills the reader\'s own buffer, for whole files and ranges, of any size', async () => {
+  const [cid, bytes] = [...stored].find(([, b]) => b.length === 10 * MiB)!;
+  // Smaller than a piece and not dividing it; then larger than a piece (a read never spans two).
+  for (const size of [300_001, 3 * MiB]) {
+    const got = await readByob(client.get(cid), size);
+    assert.ok(got.bytes.equals(bytes), `buffer of ${size}`);
+    assert.ok(got.largest <= Math.min(size, MiB));
+    const range = { offset: MiB - 3, length: 3 * MiB + 10 };
+    const part = await readByob(client.get(cid, { range }), size);
+    assert.ok(part.bytes.equals(bytes.subarray(range.offset, range.offset + range.length)), `range with a buffer of ${size}`);
+  }
+  // Cancelled part-way through a piece: the next reads, default and BYOB, are still right.
+  const cut = await readByob(client.get(cid), 100_000, 2 * MiB + 50_000);
+  assert.ok(cut.bytes.equals(bytes.subarray(0, cut.bytes.length)));
+  assert.deepEqual(await client.getBytes(cid), bytes);
+  assert.ok((await readByob(client.get(cid), 65_536)).bytes.equals(bytes));
+  // An empty file ends at once.
+  const [emptyCid] = [...stored].find(([, b]) => b.length === 0)!;
+  assert.equal((await readByob(client.get(emptyCid), 1024)).bytes.length, 0);
+});
+
 test('ranges return exactly the requested slice', async () => {
   const [cid, bytes] = [...stored].find(([, b]) => b.length === 10 * MiB)!;
   for (const [offset, length] of [[0, 1], [MiB - 3, 7], [5 * MiB + 11, 2 * MiB], [10 * MiB - 5, 100], [10 * MiB, 0], [123, undefined]] as const) {

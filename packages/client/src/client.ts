@@ -287,16 +287,13 @@ export class DdcClient {
   }
 
   /**
-   * The verified bytes of the file (or range) as they are read, for get() and getBytes(), in
-   * memory of the kind `pieces` asks for:
+   * The verified bytes of the file (or range) as they are read, in memory of the kind `pieces`
+   * asks for:
    * - 'fresh': each piece joined into a new array (getBytes, which keeps or joins them);
-   * - 'pooled': pieces from the client's pool, for a reader that gives them back (getRecyclable);
-   * - 'copied': pieces read ahead into the pool, each copied into a new array only as it is handed
-   *   out, and the pooled one given back (get). The copy costs a memcpy; arrays that sit in the
-   *   read-ahead window made V8 start a full GC every 25-50 ms of a large get (measured in
-   *   docs/BENCHMARKS.md), while arrays made as the reader takes them mostly die young.
+   * - 'pooled': pieces from the client's pool, for a reader that gives them back (getRecyclable,
+   *   and get(), which copies each one out as it hands it over: see byteStream).
    */
-  private async *read(cidInput: CidInput, options: GetOptions, pieces: 'fresh' | 'pooled' | 'copied' = 'fresh'): AsyncGenerator<Uint8Array> {
+  private async *read(cidInput: CidInput, options: GetOptions, pieces: 'fresh' | 'pooled' = 'fresh'): AsyncGenerator<Uint8Array> {
     const cid = typeof cidInput === 'string' ? parseCid(cidInput) : cidInput;
     const { range } = options;
     const signal = this.operationSignal(options.signal);
@@ -308,23 +305,17 @@ export class DdcClient {
       ...(signal ? { signal } : {}),
       ...(range ? { offset: range.offset, ...(range.length !== undefined ? { length: range.length } : {}) } : {}),
     });
-    if (pieces !== 'copied') return yield* chunks;
-    const pool = this.piecePool;
-    for await (const chunk of chunks) {
-      // Only whole pooled pieces are copied: a range's ends are views the pool never takes back.
-      if (!pool.lends(chunk)) {
-        yield chunk;
-        continue;
-      }
-      const copy = chunk.slice();
-      pool.give(chunk);
-      yield copy;
-    }
+    yield* chunks;
   }
 
-  /** Streams the file (or a range of it). Every byte is verified before it is returned; every chunk is the reader's own memory. */
+  /**
+   * Streams the file (or a range of it). Every byte is verified before it is returned; every chunk
+   * is the reader's own memory. A byte stream: a BYOB reader (`getReader({ mode: 'byob' })`) gets
+   * the bytes copied straight into its own buffer, so one that reuses its buffer allocates nothing
+   * per piece.
+   */
   get(cidInput: CidInput, options: GetOptions = {}): ReadableStream<Uint8Array> {
-    return this.stream(cidInput, options, 'copied');
+    return this.byteStream(cidInput, options);
   }
 
   /**
@@ -335,15 +326,74 @@ export class DdcClient {
   getRecyclable(cidInput: CidInput, options: GetOptions = {}): { body: ReadableStream<Uint8Array>; recycle(chunk: Uint8Array): void } {
     const pool = this.piecePool;
     // The pool takes back only the pieces it joined: views (a range's ends), cached pieces and strangers are ignored.
-    return { body: this.stream(cidInput, options, 'pooled'), recycle: (chunk) => pool.give(chunk) };
+    return { body: this.pooledStream(cidInput, options), recycle: (chunk) => pool.give(chunk) };
   }
 
-  private stream(cidInput: CidInput, options: GetOptions, pieces: 'pooled' | 'copied'): ReadableStream<Uint8Array> {
+  /**
+   * get()'s stream. Pieces are read ahead into the client's pool and each is copied out only as the
+   * reader takes it: into a new array for a default reader, into the reader's own view for a BYOB
+   * one; the pooled piece goes back once all of it is out. Arrays that sat in the read-ahead window
+   * made V8 start a full GC every 25-50 ms of a large get (docs/BENCHMARKS.md), while arrays made as
+   * the reader takes them mostly die young. Chunks the pool did not lend (a range's ends, cached
+   * pieces) are copied too: a byte stream takes over the memory of what it enqueues.
+   */
+  private byteStream(cidInput: CidInput, options: GetOptions): ReadableStream<Uint8Array> {
+    if (typeof cidInput === 'string') parseCid(cidInput); // a bad CID fails here, not at the first read
+    const { onProgress } = options;
+    const pool = this.piecePool;
+    const start = async () => this.read(cidInput, options, 'pooled');
+    let iterator: AsyncGenerator<Uint8Array> | undefined;
+    /** The piece being handed out, and how much of it is out. */
+    let piece: Uint8Array | undefined;
+    let at = 0;
+    let bytes = 0;
+    const release = () => {
+      if (piece) pool.give(piece);
+      piece = undefined;
+    };
+    return new ReadableStream({
+      type: 'bytes',
+      async pull(controller) {
+        if (!piece) {
+          iterator ??= await start();
+          const next = await iterator.next();
+          if (next.done) {
+            controller.close();
+            controller.byobRequest?.respond(0);
+            return;
+          }
+          piece = next.value;
+          at = 0;
+        }
+        const view = controller.byobRequest?.view;
+        let n: number;
+        if (view) {
+          n = Math.min(view.byteLength, piece.length - at);
+          new Uint8Array(view.buffer, view.byteOffset, n).set(piece.subarray(at, at + n));
+          controller.byobRequest!.respond(n);
+        } else {
+          n = piece.length - at;
+          controller.enqueue(piece.slice(at));
+        }
+        at += n;
+        bytes += n;
+        if (at === piece.length) release();
+        onProgress?.({ phase: 'get', bytes, pieces: 0 });
+      },
+      async cancel() {
+        release();
+        await iterator?.return(undefined);
+      },
+    });
+  }
+
+  /** getRecyclable's stream: the pooled pieces themselves, for a reader that gives them back. */
+  private pooledStream(cidInput: CidInput, options: GetOptions): ReadableStream<Uint8Array> {
     if (typeof cidInput === 'string') parseCid(cidInput); // a bad CID fails here, not at the first read
     const { onProgress } = options;
     let iterator: AsyncGenerator<Uint8Array> | undefined;
     let bytes = 0;
-    const start = async () => this.read(cidInput, options, pieces);
+    const start = async () => this.read(cidInput, options, 'pooled');
     return new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
