@@ -26,6 +26,16 @@ import type { ProgressHandler } from './progress.js';
 import { BucketHandle } from './objects/bucket.js';
 import type { BucketOptions } from './objects/types.js';
 
+/** Whether this engine has readable byte streams (for BYOB readers); where it has not, get() returns a plain stream. */
+const BYTE_STREAMS = (() => {
+  try {
+    new ReadableStream({ type: 'bytes' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 export interface PutOptions {
   signal?: AbortSignal;
   onProgress?: ProgressHandler;
@@ -351,26 +361,26 @@ export class DdcClient {
       if (piece) pool.give(piece);
       piece = undefined;
     };
-    return new ReadableStream({
-      type: 'bytes',
-      async pull(controller) {
+    const source = {
+      async pull(controller: ReadableByteStreamController | ReadableStreamDefaultController<Uint8Array>) {
+        const request = 'byobRequest' in controller ? controller.byobRequest : null;
         if (!piece) {
           iterator ??= await start();
           const next = await iterator.next();
           if (next.done) {
             controller.close();
-            controller.byobRequest?.respond(0);
+            request?.respond(0);
             return;
           }
           piece = next.value;
           at = 0;
         }
-        const view = controller.byobRequest?.view;
+        const view = request?.view;
         let n: number;
-        if (view) {
+        if (request && view) {
           n = Math.min(view.byteLength, piece.length - at);
           new Uint8Array(view.buffer, view.byteOffset, n).set(piece.subarray(at, at + n));
-          controller.byobRequest!.respond(n);
+          request.respond(n);
         } else {
           n = piece.length - at;
           controller.enqueue(piece.slice(at));
@@ -384,7 +394,8 @@ export class DdcClient {
         release();
         await iterator?.return(undefined);
       },
-    });
+    };
+    return BYTE_STREAMS ? new ReadableStream({ type: 'bytes', ...source }) : new ReadableStream<Uint8Array>(source, { highWaterMark: 0 });
   }
 
   /** getRecyclable's stream: the pooled pieces themselves, for a reader that gives them back. */
