@@ -1,15 +1,8 @@
 /** `ddc`: every command is a thin layer over the SDK or the node package. */
 import { reportError } from './output.js';
 import { usage, UsageError } from './errors.js';
-import { putCommand, putHelp } from './commands/put.js';
-import { getCommand, getHelp } from './commands/get.js';
-import { statCommand, statHelp, verifyCommand, verifyHelp } from './commands/stat.js';
-import { devCommand, devHelp } from './commands/dev.js';
-import { nodeCommand, nodeHelp } from './commands/node.js';
-import { clusterCommand, clusterHelp } from './commands/cluster.js';
-import { auditCommand, auditHelp } from './commands/audit.js';
-import { keysCommand, keysHelp } from './commands/keys.js';
-import { gatewayCommand, gatewayHelp } from './commands/gateway.js';
+import { auditHelp, clusterHelp, devHelp, gatewayHelp, getHelp, keysHelp, nodeHelp, putHelp, statHelp, verifyHelp } from './commands/help.js';
+import { auditCommand, clusterCommand, devCommand, gatewayCommand, getCommand, keysCommand, nodeCommand, putCommand, statCommand, verifyCommand } from './commands/lazy.js';
 import { bucketHelp, chainHelp, depositHelp } from './ledger/help.js';
 import { balanceCommand, bucketCommand, chainCommand, depositCommand, unlockCommand, withdrawCommand } from './ledger/lazy.js';
 import { objectsHelp, objectsNote } from './objects/help.js';

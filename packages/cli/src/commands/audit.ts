@@ -8,9 +8,7 @@ import { runAudit, type AuditReport } from '../audit/auditor.js';
 import { defaultClusterFile, interruptSignal } from '../context.js';
 import { printJson } from '../output.js';
 import { usage } from '../errors.js';
-
-export const auditHelp = `ddc audit [--samples N] [--cluster FILE] [--evidence FILE] [--json]    random signed Merkle challenges across the cluster; exit 1 if any fails
-  ddc audit verify FILE [--cluster FILE] [--json]    re-check an evidence file offline; exit 0 only if every item proves misbehaviour`;
+import { auditHelp } from './help.js';
 
 const DEFAULT_SAMPLES = 32;
 const MAX_SAMPLES = 100_000;

@@ -4,8 +4,7 @@ import { parseClusterDescriptor } from '@ddc/core';
 import { defaultClusterFile } from '../context.js';
 import { formatBytes, printJson } from '../output.js';
 import { usage } from '../errors.js';
-
-export const clusterHealthHelp = 'ddc cluster health [--cluster FILE] [--json]    per node: up/down, shards, bytes, short stripes, repair and scrub progress';
+import { clusterHealthHelp } from './help.js';
 
 interface NodeHealthRow {
   nodeId: string;

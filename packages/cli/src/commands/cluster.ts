@@ -1,10 +1,8 @@
 /** `ddc cluster SUB`: health here; the ledger's create/show plug in beside it. */
 import { usage } from '../errors.js';
-import { clusterHealthCommand, clusterHealthHelp } from './cluster-health.js';
-import { clusterCreateHelp, clusterShowHelp } from '../ledger/help.js';
+import { clusterHealthCommand } from './cluster-health.js';
 import { clusterCreateCommand, clusterShowCommand } from '../ledger/lazy.js';
-
-export const clusterHelp = `${clusterHealthHelp}\n  ${clusterCreateHelp}\n  ${clusterShowHelp}`;
+import { clusterHelp } from './help.js';
 
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   health: clusterHealthCommand,

@@ -5,8 +5,7 @@ import { printJson } from '../output.js';
 import { usage } from '../errors.js';
 import { devKeystorePath } from '../identity/keystore-file.js';
 import { startDevGateway } from '../dev/dev-gateway.js';
-
-export const devHelp = 'ddc dev [--data DIR] [--nodes N] [--zones Z] [--k K] [--m M] [--no-chain] [--no-gateway] [--json]    run a local cluster, its dev chain and a gateway (default 6 nodes, 3 zones, k=4, m=2, data in ./.ddc; S3 keys in DIR/gateway.json)';
+import { devHelp } from './help.js';
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;

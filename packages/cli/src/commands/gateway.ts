@@ -16,11 +16,7 @@ import { DEFAULT_DATA_DIR, defaultClusterFile } from '../context.js';
 import { usage } from '../errors.js';
 import { printJson } from '../output.js';
 import { CHAIN_FILE } from '../ledger/context.js';
-
-export const gatewayHelp = [
-  'ddc gateway start [--config FILE] [--data DIR] [--host H] [--port N] [--cluster FILE | --rpc URL --deployment FILE --cluster-id N] [--keystore FILE] [--cache-bytes N] [--json]    S3, /ddc/ HTTP and /ipfs/ gateway',
-  '  ddc gateway keys create (--bucket NAME | --all) [--token ddct1…] [--data DIR] [--json] | ls [--data DIR] [--json] | rm ACCESS_KEY_ID [--data DIR]    its S3 access keys',
-].join('\n');
+import { gatewayHelp } from './help.js';
 
 const DEFAULT_GATEWAY_DIR = resolve(DEFAULT_DATA_DIR, 'gateway');
 

@@ -5,8 +5,7 @@ import { usage } from '../errors.js';
 import { isDdcUrl } from '../objects/url.js';
 import { objectGetCommand } from '../objects/lazy.js';
 import { writeStream } from '../objects/output-file.js';
-
-export const getHelp = 'ddc get CID [-o FILE] [--range START-END] [--cluster FILE] [--json]    fetch a file, verified against its CID';
+import { getHelp } from './help.js';
 
 export function parseRange(text: string): { offset: number; length?: number } {
   const m = /^(\d+)-(\d*)$/.exec(text);

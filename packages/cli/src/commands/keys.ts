@@ -12,12 +12,7 @@ import {
 import { printJson } from '../output.js';
 import { usage } from '../errors.js';
 import { canPrompt, loadUserKeys, promptSecret, resolveKeystore, writeKeystoreFile } from '../identity/keystore-file.js';
-
-const newHelp = 'ddc keys new [--out FILE] [--words 12|24] [--json]       a new identity: prints its recovery phrase once (stderr), writes the keystore';
-const importHelp = 'ddc keys import [--out FILE] [--json]                    a keystore for an existing phrase (read from stdin or a prompt)';
-const showHelp = 'ddc keys show [--keystore FILE] [--json]                 address, Ed25519 and X25519 keys, public identity';
-const exportHelp = 'ddc keys export-public [--keystore FILE] [--json]        the ddcid1... string to give to people who share with you';
-export const keysHelp = `${newHelp}\n  ${importHelp}\n  ${showHelp}\n  ${exportHelp}\n    (keystore: --keystore, else DDC_KEYSTORE, else ./.ddc/keystore.json; passphrase: DDC_PASSPHRASE or a prompt)`;
+import { keysExportHelp, keysHelp, keysImportHelp, keysNewHelp, keysShowHelp } from './help.js';
 
 const MAX_PHRASE_INPUT = 4096;
 
@@ -86,7 +81,7 @@ async function finish(keysOf: UserKeys, file: string, json: boolean): Promise<vo
 
 async function keysNew(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { out: { type: 'string' }, words: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
-  if (positionals.length) throw usage(`keys new takes flags only.\n  ${newHelp}`);
+  if (positionals.length) throw usage(`keys new takes flags only.\n  ${keysNewHelp}`);
   const words = values.words ?? '24';
   if (words !== '12' && words !== '24') throw usage('--words is 12 or 24');
   const file = await outFile(values.out);
@@ -111,7 +106,7 @@ async function keysNew(argv: string[]): Promise<number> {
 
 async function keysImport(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { out: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
-  if (positionals.length) throw usage(`keys import reads the recovery phrase from stdin or a prompt, never from the command line (it would stay in shell history).\n  ${importHelp}`);
+  if (positionals.length) throw usage(`keys import reads the recovery phrase from stdin or a prompt, never from the command line (it would stay in shell history).\n  ${keysImportHelp}`);
   const file = await outFile(values.out);
   const input = process.stdin.isTTY ? await promptSecret('recovery phrase: ') : await readStdin();
   const phrase = assertMnemonic(input);
@@ -123,7 +118,7 @@ async function keysImport(argv: string[]): Promise<number> {
 
 async function keysShow(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { keystore: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
-  if (positionals.length) throw usage(`keys show takes flags only.\n  ${showHelp}`);
+  if (positionals.length) throw usage(`keys show takes flags only.\n  ${keysShowHelp}`);
   const { keys, file } = await loadUserKeys({ keystore: values.keystore });
   await finish(keys, file, values.json === true);
   return 0;
@@ -131,7 +126,7 @@ async function keysShow(argv: string[]): Promise<number> {
 
 async function keysExportPublic(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { keystore: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
-  if (positionals.length) throw usage(`keys export-public takes flags only.\n  ${exportHelp}`);
+  if (positionals.length) throw usage(`keys export-public takes flags only.\n  ${keysExportHelp}`);
   const { keys, file } = await loadUserKeys({ keystore: values.keystore });
   const s = summary(keys, file);
   if (values.json) printJson(s);

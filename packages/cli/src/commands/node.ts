@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
 import { runNodeFromConfigFile } from '@ddc/node';
 import { usage } from '../errors.js';
-import { NODE_CHAIN_SUBCOMMANDS, nodeChainHelp } from '../ledger/help.js';
+import { NODE_CHAIN_SUBCOMMANDS } from '../ledger/help.js';
 import { nodeChainCommand } from '../ledger/lazy.js';
 import { tuneServerHeap } from '../runtime/server-heap.js';
-
-export const nodeHelp = `ddc node start --config FILE    run a storage node (prints {"event":"listening",...} when ready)\n  ${nodeChainHelp}`;
+import { nodeHelp } from './help.js';
 
 export async function nodeCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;

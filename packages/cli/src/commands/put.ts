@@ -5,8 +5,7 @@ import { usage } from '../errors.js';
 import { isDdcUrl } from '../objects/url.js';
 import { objectPutCommand } from '../objects/lazy.js';
 import { inputFileSize } from '../input-file.js';
-
-export const putHelp = 'ddc put FILE|- [--cluster FILE] [--json]    store a file (or stdin); prints its root CID';
+import { putHelp } from './help.js';
 
 export async function putCommand(argv: string[]): Promise<number> {
   // `ddc put FILE ddc://B/KEY` stores an object under a key; `ddc put FILE` stays content-addressed.

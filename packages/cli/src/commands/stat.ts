@@ -3,9 +3,7 @@ import type { PieceReport } from '@ddc/client';
 import { clientFor, interruptSignal } from '../context.js';
 import { ProgressBar, formatBytes, printJson } from '../output.js';
 import { usage } from '../errors.js';
-
-export const statHelp = 'ddc stat CID [--cluster FILE] [--json]    size, pieces, and where each shard lives';
-export const verifyHelp = 'ddc verify CID [--cluster FILE] [--json]    check every shard of every piece; exit 1 unless all are healthy';
+import { statHelp, verifyHelp } from './help.js';
 
 function describePiece(p: PieceReport): string {
   const kind = p.replicated ? `replicated x${p.shards.length}` : `RS(${p.k},${p.m})`;
