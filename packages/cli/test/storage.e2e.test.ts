@@ -166,9 +166,15 @@ test('get() with a BYOB reader fills the reader\'s own buffer, for whole files a
   assert.ok(cut.bytes.equals(bytes.subarray(0, cut.bytes.length)));
   assert.deepEqual(await client.getBytes(cid), bytes);
   assert.ok((await readByob(client.get(cid), 65_536)).bytes.equals(bytes));
-  // An empty file ends at once.
+  // An empty file and empty ranges end at once, for both kinds of reader.
   const [emptyCid] = [...stored].find(([, b]) => b.length === 0)!;
   assert.equal((await readByob(client.get(emptyCid), 1024)).bytes.length, 0);
+  for (const range of [{ offset: MiB, length: 0 }, { offset: 10 * MiB }]) {
+    assert.equal((await readByob(client.get(cid, { range }), 1024)).bytes.length, 0, `BYOB ${JSON.stringify(range)}`);
+    let n = 0;
+    for await (const chunk of client.get(cid, { range }) as unknown as AsyncIterable<Uint8Array>) n += chunk.length;
+    assert.equal(n, 0, `default reader ${JSON.stringify(range)}`);
+  }
 });
 
 test('ranges return exactly the requested slice', async () => {

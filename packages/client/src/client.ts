@@ -364,7 +364,7 @@ export class DdcClient {
     const source = {
       async pull(controller: ReadableByteStreamController | ReadableStreamDefaultController<Uint8Array>) {
         const request = 'byobRequest' in controller ? controller.byobRequest : null;
-        if (!piece) {
+        while (!piece) {
           iterator ??= await start();
           const next = await iterator.next();
           if (next.done) {
@@ -372,6 +372,7 @@ export class DdcClient {
             request?.respond(0);
             return;
           }
+          if (next.value.length === 0) continue; // a byte stream cannot hand out nothing
           piece = next.value;
           at = 0;
         }
