@@ -308,14 +308,13 @@ export class DdcClient {
     const { range } = options;
     const signal = this.operationSignal(options.signal);
     const view = await this.cluster(signal);
-    const chunks = exportFile(cid, this.blockGetter(view, pieces !== 'fresh'), {
+    yield* exportFile(cid, this.blockGetter(view, pieces !== 'fresh'), {
       concurrency: this.opts.readAhead,
       getBlockVerifies: true,
       ...(this.platform.allowManyListeners ? { onSignal: this.platform.allowManyListeners } : {}),
       ...(signal ? { signal } : {}),
       ...(range ? { offset: range.offset, ...(range.length !== undefined ? { length: range.length } : {}) } : {}),
     });
-    yield* chunks;
   }
 
   /**

@@ -1,9 +1,8 @@
 /**
- * node:crypto's SHA-256 as installed into core by the Node entry (parts joined in a scratch buffer
- * and hashed one-shot) against a plain incremental Hash: the same digest for any split of any
- * input into parts, on both sides of the size up to which
- * parts are joined in a scratch buffer and hashed one-shot (a Merkle leaf and its prefix), and
- * the same through an incremental hasher. A digest is the caller's own: the next one leaves it be.
+ * node:crypto's SHA-256 as installed into core by the Node entry, against a plain incremental
+ * Hash: the same digest for any split of any input into parts, on both sides of the size up to
+ * which parts are joined in a scratch buffer and hashed one-shot (a Merkle leaf and its prefix),
+ * and the same through its incremental hasher. A digest is the caller's own: the next one leaves it be.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

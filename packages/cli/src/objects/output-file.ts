@@ -66,9 +66,10 @@ async function writeByob(reader: ReadableStreamBYOBReader, fh: FileHandle): Prom
       writing = writeAll(fh, value);
       turn ^= 1;
     }
-  } finally {
+  } catch (e) {
     // A failed read still waits for the write in flight, so the file closes with nothing pending.
     await writing.catch(() => undefined);
+    throw e;
   }
   await writing;
 }

@@ -18,7 +18,8 @@ function plain(b: Buffer): Uint8Array {
 /**
  * Multi-part inputs up to a Merkle leaf and its prefix (leaves, Merkle nodes, placement scores,
  * shard ids) are joined here and hashed one-shot: copying a 16 KiB leaf costs less than a Hash
- * object (Merkle roots of 384 MiB of shards took 207-210 ms of CPU this way against 230-240).
+ * object (Merkle roots of 384 MiB of shards took 236-246 ms of CPU this way against 251-290;
+ * docs/BENCHMARKS.md, fifteenth session).
  */
 const SCRATCH_SIZE = MERKLE_LEAF_SIZE + 64;
 const scratch = new Uint8Array(SCRATCH_SIZE);

@@ -19,6 +19,7 @@ import { DdcError, UNSIGNED_PAYLOAD, isDdcError, type ClusterNode } from '@ddc/c
 import type { Transport } from '../transport/types.js';
 import { withRetry } from '../retry.js';
 import { putShardSigned, type ShardToPut, type UploadContext } from './upload.js';
+import { shardWritePath } from '../transport/paths.js';
 
 /** Shards per batch (the node takes up to 64). */
 const MAX_BATCH_SHARDS = 16;
@@ -120,7 +121,7 @@ export class ShardPutBatcher {
       return false;
     });
     if (live.length <= 1) return this.putEach(node, live);
-    const url = `${node.url}/v1/shards/batch${ctx.query ? `?${ctx.query}` : ''}`;
+    const url = node.url + shardWritePath('batch', ctx.query);
     let outcomes: { created: boolean }[];
     try {
       outcomes = await withRetry(() => {

@@ -12,6 +12,7 @@ import type { RequestSigner } from '../request-signer.js';
 import { withRetry, type RetryOptions } from '../retry.js';
 import type { NodeHealth } from '../node-health.js';
 import type { LingerHold, ShardPutBatcher } from './put-batcher.js';
+import { shardWritePath } from '../transport/paths.js';
 
 export interface MissingShard {
   pieceCid: string;
@@ -48,7 +49,7 @@ export type ShardToPut = Pick<EncodedShard, 'id' | 'bytes'>;
 
 /** PUT one shard, signed for its node; every attempt gets a fresh signature (nonces are single-use). */
 export function putShardSigned(ctx: UploadContext, node: ClusterNode, shard: ShardToPut): Promise<{ created: boolean }> {
-  const url = `${node.url}/v1/shards/${shard.id}${ctx.query ? `?${ctx.query}` : ''}`;
+  const url = node.url + shardWritePath(shard.id, ctx.query);
   return withRetry(() => {
     const headers = ctx.signer.headers({ method: 'PUT', url, audience: node.id, ...(ctx.token ? { token: ctx.token } : {}) });
     return ctx.transport.putShard(node.url, shard.id, shard.bytes, ctx.signal, headers, ctx.query);

@@ -2,6 +2,7 @@
 import { decodeBatchResponse, encodeBatchRequest, encodePutBatch, type BatchEntry, type BatchWant, type PutBatchEntry } from '@ddc/core';
 import type { PieceShardInfo, Transport } from './types.js';
 import { batchOutcomes, errorFromResponse, networkError } from './http-errors.js';
+import { shardWritePath } from './paths.js';
 
 export class FetchTransport implements Transport {
   constructor(private readonly fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) {}
@@ -20,7 +21,7 @@ export class FetchTransport implements Transport {
   async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>, query?: string): Promise<{ created: boolean }> {
     const init: RequestInit = { method: 'PUT', body: bytes as BodyInit, headers: { ...headers, 'content-type': 'application/octet-stream' } };
     if (signal) init.signal = signal;
-    const res = await this.call(`${baseUrl}/v1/shards/${id}${query ? `?${query}` : ''}`, init);
+    const res = await this.call(baseUrl + shardWritePath(id, query), init);
     const body = (await res.json()) as { created?: boolean };
     return { created: body.created === true };
   }
@@ -29,7 +30,7 @@ export class FetchTransport implements Transport {
     // A Blob sends the framing and the shards' own arrays as one body without joining them here.
     const init: RequestInit = { method: 'POST', body: new Blob(encodePutBatch(shards) as BlobPart[]), headers: { ...headers, 'content-type': 'application/octet-stream' } };
     if (signal) init.signal = signal;
-    const url = `${baseUrl}/v1/shards/batch${query ? `?${query}` : ''}`;
+    const url = baseUrl + shardWritePath('batch', query);
     const res = await this.call(url, init);
     let text: string;
     try {

@@ -10,6 +10,7 @@ import type { PieceShardInfo, Transport } from './types.js';
 import { batchOutcomes, errorFromResponse, networkError } from './http-errors.js';
 import { FetchFallback, ShardFetcher, type NodeRequest } from './shard-fetcher.js';
 import { Http1ResponseError } from './http1-response.js';
+import { shardWritePath } from './paths.js';
 
 export interface UndiciTransportOptions {
   /** Shard bodies kept for reuse, per size (releaseShard gives them back). */
@@ -102,7 +103,7 @@ export class UndiciTransport implements Transport {
   }
 
   async putShard(baseUrl: string, id: string, bytes: Uint8Array, signal?: AbortSignal, headers?: Record<string, string>, query?: string): Promise<{ created: boolean }> {
-    const path = `/v1/shards/${id}${query ? `?${query}` : ''}`;
+    const path = shardWritePath(id, query);
     const url = baseUrl + path;
     const origin = this.fetcher?.originOf(baseUrl);
     if (origin) {
@@ -127,7 +128,7 @@ export class UndiciTransport implements Transport {
   }
 
   async putShards(baseUrl: string, shards: readonly PutBatchEntry[], signal?: AbortSignal, headers?: Record<string, string>, query?: string): Promise<{ created: boolean }[]> {
-    const path = `/v1/shards/batch${query ? `?${query}` : ''}`;
+    const path = shardWritePath('batch', query);
     const url = baseUrl + path;
     const body = encodePutBatch(shards);
     const origin = this.fetcher?.originOf(baseUrl);
